@@ -1,0 +1,1 @@
+"""The FastAPI service (ingest, queries, labels): built on the engine in `vocengine/`."""

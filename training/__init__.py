@@ -1,0 +1,1 @@
+"""Dataset loading, training, evaluation and model cards for vocengine's default models."""

@@ -1,0 +1,5 @@
+import sys
+
+from vocengine.cli import main
+
+sys.exit(main())

