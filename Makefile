@@ -24,7 +24,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy vocengine
+	$(VENV)/bin/mypy vocengine api
 	$(PY) -m pytest
 
 bench: setup

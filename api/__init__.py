@@ -1,1 +1,1 @@
-"""The FastAPI service (ingest, queries, labels): built on the engine in `vocengine/`."""
+"""The FastAPI service: survey tools push responses, CX leads query how customers feel along the journey."""

@@ -43,3 +43,101 @@ def default_analyzer():
     from vocengine.analyzer import Analyzer
 
     return Analyzer.default()
+
+
+# -- databases: every storage test runs on the embedded SQLite and on a real PostgreSQL -------------
+
+POSTGRES_URL = os.environ.get("VOCENGINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_problem() -> str | None:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means the same to the tests
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty database: a SQLite file (WAL), or a new schema in the PostgreSQL server.
+
+    Without a reachable PostgreSQL these tests fail loudly; VOCENGINE_SKIP_POSTGRES=1 turns that into a
+    visible skip on a machine that has none."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vocengine.db'}"
+        return
+    problem = _postgres_problem()
+    if problem:
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({problem})"
+        if os.environ.get("VOCENGINE_SKIP_POSTGRES") == "1":
+            pytest.skip(message + "; skipped because VOCENGINE_SKIP_POSTGRES=1")
+        pytest.fail(message + ". Start one, or set VOCENGINE_SKIP_POSTGRES=1 to skip these tests.")
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_engine(database_url: str):
+    """A migrated engine on `database_url`."""
+    from vocengine.store.db import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete model folder (config + safetensors) on the tiny random BERT: a real model, fast."""
+    import torch
+
+    from vocengine.model.artifact import ModelConfig, build_network, save_model
+    from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+
+    torch.manual_seed(1)
+    network = build_network(tiny_base, n_labels=(len(EMOTION_LABELS), len(EKMAN_LABELS), len(SENTIMENT_LABELS)))
+    config = ModelConfig(
+        model_version="tiny-test",
+        base_model="tiny random BERT",
+        hidden_size=32,
+        emotion_labels=list(EMOTION_LABELS),
+        emotion_thresholds=[0.5] * len(EMOTION_LABELS),
+        ekman_labels=list(EKMAN_LABELS),
+        ekman_thresholds=[0.5] * len(EKMAN_LABELS),
+        sentiment_labels=list(SENTIMENT_LABELS),
+    )
+    out = tmp_path_factory.mktemp("tiny-model")
+    save_model(network, config, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_analyzer(tiny_model_dir: Path, tiny_base: Path):
+    """The real pipeline (cleaning, redaction, segmentation, assignment) on the tiny model, with the default map.
+    Random weights make every touchpoint score alike, so the threshold is set low enough to assign."""
+    from vocengine.analyzer import Analyzer
+    from vocengine.journey.maps import load_journey_map
+    from vocengine.model.predictor import Predictor
+    from vocengine.settings import Settings
+
+    settings = Settings(touchpoint_threshold=-1.0)
+    predictor = Predictor.load(tiny_model_dir, tiny_base)
+    return Analyzer(predictor, load_journey_map(settings.journey_map), settings)

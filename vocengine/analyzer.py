@@ -100,6 +100,13 @@ class Analyzer:
         return self.predictor.model_version
 
     def analyze(self, texts: Sequence[str | bytes], ids: Sequence[str | None] | None = None) -> list[CommentAnalysis]:
+        return self.analyze_with_embeddings(texts, ids)[0]
+
+    def analyze_with_embeddings(
+        self, texts: Sequence[str | bytes], ids: Sequence[str | None] | None = None
+    ) -> tuple[list[CommentAnalysis], list[np.ndarray]]:
+        """As `analyze`, plus each comment's sentence embeddings (sentences x hidden; none when not scored),
+        which the service stores so a new journey map can re-assign touchpoints without the encoder."""
         if ids is not None and len(ids) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(ids)} ids")
         prepared = [self._prepare(text, None if ids is None else ids[i]) for i, text in enumerate(texts)]
@@ -147,20 +154,23 @@ class Analyzer:
 
     # -- scoring ---------------------------------------------------------------------------------
 
-    def _score(self, prepared: list[_Prepared]) -> list[CommentAnalysis]:
+    def _score(self, prepared: list[_Prepared]) -> tuple[list[CommentAnalysis], list[np.ndarray]]:
         batch = [s.text for p in prepared if p.scored for s in p.sentences]
         predictions = self.predictor.predict(batch)
         assignments = self.assigner.assign(predictions.embeddings)
         results = []
+        embeddings = []
         cursor = 0
         for item in prepared:
             if item.scored:
                 rows = slice(cursor, cursor + len(item.sentences))
                 cursor += len(item.sentences)
                 results.append(self._scored_comment(item, predictions, rows, assignments[rows]))
+                embeddings.append(predictions.embeddings[rows])
             else:
                 results.append(self._unscored_comment(item))
-        return results
+                embeddings.append(predictions.embeddings[:0])
+        return results, embeddings
 
     def _labels(self) -> tuple[list[str], list[str], list[str]]:
         config = self.predictor.config

@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     bench.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     bench.set_defaults(func=cmd_bench)
+
+    from vocengine.cli_service import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

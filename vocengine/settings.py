@@ -33,6 +33,26 @@ class Settings(BaseSettings):
     batch_size: int = Field(64, gt=0, description="sentences encoded together")
     torch_threads: int | None = Field(None, gt=0, description="torch intra-op threads; default: torch's choice")
 
+    # The service (vocengine serve / worker). SQLite in a data folder is the embedded default;
+    # postgresql+psycopg://... is the way to scale to several workers.
+    data_dir: Path = Field(Path("data"), description="folder of the embedded SQLite database")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite file in data_dir")
+    max_batch_items: int = Field(1000, gt=0, le=10_000, description="responses in one POST /v1/responses/batch")
+    max_body_bytes: int = Field(16 * 1024 * 1024, gt=0, description="larger request bodies are refused with 413")
+    max_ingest_chars: int = Field(
+        20_000, gt=0, description="longer texts are refused at ingest; the engine still cuts at max_text_chars"
+    )
+    worker_batch_size: int = Field(32, gt=0, description="responses a worker claims and scores together")
+    worker_lease_seconds: float = Field(
+        120.0, gt=0, description="a claim not finished by then expires and another worker takes the batch"
+    )
+    worker_max_attempts: int = Field(3, gt=0, description="tries before a response is marked failed")
+    worker_poll_seconds: float = Field(0.5, gt=0, description="idle wait between looks at the queue")
+    embedded_worker: bool = Field(True, description="vocengine serve also runs a scoring worker in-process")
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'vocengine.db').as_posix()}"
+
 
 @lru_cache
 def get_settings() -> Settings:

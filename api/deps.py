@@ -1,0 +1,77 @@
+"""Typed dependencies: the service state, a database session, the engine's analyzer, and API-key scopes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.errors import ApiError
+from api.state import ServiceState
+from vocengine.store.keys import has_scope, verify_key
+from vocengine.store.tables import ApiKey
+from vocengine.worker import ActiveAnalyzer
+
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="a key from `vocengine keys create`")
+bearer = HTTPBearer(auto_error=False, description="the same key as `Authorization: Bearer <key>`")
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+def get_engine(state: StateDep) -> Engine:
+    return state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def get_session(engine: EngineDep) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_analyzer(state: StateDep) -> ActiveAnalyzer:
+    return state.analyzer
+
+
+AnalyzerDep = Annotated[ActiveAnalyzer, Depends(get_analyzer)]
+
+
+def require(*scopes: str) -> Callable[..., ApiKey]:
+    """A dependency that lets a request through with a valid key holding any of `scopes` (admin: all)."""
+
+    def check(
+        session: SessionDep,
+        header_key: Annotated[str | None, Security(api_key_header)] = None,
+        bearer_key: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+    ) -> ApiKey:
+        key = header_key or (bearer_key.credentials if bearer_key else None)
+        if not key:
+            raise ApiError(401, "An API key is required: send it as X-API-Key or Authorization: Bearer")
+        record = verify_key(session, key)
+        if record is None:
+            raise ApiError(401, "The API key is not valid or was revoked")
+        if not any(has_scope(record, scope) for scope in scopes):
+            raise ApiError(403, f"This key has scopes {record.scopes}; this endpoint needs {' or '.join(scopes)}")
+        return record
+
+    return check
+
+
+IngestKey = Annotated[ApiKey, Depends(require("ingest"))]
+ReadKey = Annotated[ApiKey, Depends(require("read"))]
+AnalyzeKey = Annotated[ApiKey, Depends(require("ingest", "read"))]
+AdminKey = Annotated[ApiKey, Depends(require("admin"))]

@@ -1,0 +1,78 @@
+"""The application: routers combined in one place, models loaded once in `lifespan`, the embedded worker.
+
+uvicorn --factory api.main:create_app      (or `vocengine serve`)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api import errors
+from api.routers import accounts, analyze, health, insights, journey_maps, responses
+from api.state import ServiceState
+from vocengine.analyzer import Analyzer
+from vocengine.settings import Settings, get_settings
+from vocengine.store.db import make_engine, migrate
+from vocengine.store.journeys import ensure_active
+from vocengine.worker import ActiveAnalyzer, ScoringWorker
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+vocengine turns free-text customer feedback into a customer journey map.
+
+* Survey tools and ticket systems **push responses** (`ingest` scope); each is stored before it is scored.
+* CX leads **query** how customers feel at each stage and touchpoint, per persona, over time (`read` scope).
+* Every endpoint but `/health` needs an API key (`vocengine keys create --scope read`), sent as `X-API-Key`.
+* Every error has one shape: `{"error": {"code", "message", "details": [{"field", "index", "message"}]}}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    analyzer: Analyzer | None = None,
+    engine: Engine | None = None,
+    run_worker: bool | None = None,
+) -> FastAPI:
+    """Tests pass a small analyzer and an engine of their own; `vocengine serve` passes nothing."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = engine or make_engine(settings.resolved_database_url())
+        migrate(db)
+        base = analyzer or Analyzer.default(settings=settings)
+        ensure_active(db, base.journey)
+        state = ServiceState(settings=settings, engine=db, analyzer=ActiveAnalyzer(db, base))
+        if settings.embedded_worker if run_worker is None else run_worker:
+            state.worker = ScoringWorker(db, state.analyzer, settings)
+            state.worker.start_thread()
+        app.state.service = state
+        try:
+            yield
+        finally:
+            if state.worker:
+                state.worker.stop()
+
+    app = FastAPI(
+        title="vocengine",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            401: {"model": errors.ErrorResponse, "description": "no API key, or an invalid one"},
+            403: {"model": errors.ErrorResponse, "description": "the key lacks the scope"},
+            422: {"model": errors.ErrorResponse, "description": "the request is invalid; details name the field"},
+        },
+    )
+    errors.install(app)
+    app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
+    app.include_router(health.router)
+    for router in (responses.router, analyze.router, insights.router, accounts.router, journey_maps.router):
+        app.include_router(router, prefix="/v1")
+    return app

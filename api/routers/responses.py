@@ -1,0 +1,252 @@
+"""Responses: pushed one at a time or in batches (idempotent), listed with filters, read with their analysis."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exists, func, select
+
+from api.deps import AnalyzerDep, EngineDep, IngestKey, ReadKey, StateDep
+from api.errors import ApiError, ErrorDetail, ErrorResponse
+from vocengine.ingest import DuplicateInBatch, ResponseCreate, store_responses
+from vocengine.store.tables import CommentResult, Response, Status, sentence_result
+
+router = APIRouter(prefix="/responses", tags=["responses"])
+RESPONSE = Response.__table__  # type: ignore[attr-defined]
+COMMENT = CommentResult.__table__  # type: ignore[attr-defined]
+
+
+class ResponseBatch(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"items": ResponseCreate.model_json_schema()["examples"]}]}
+    )
+    items: list[ResponseCreate] = Field(min_length=1, description="at most VOCENGINE_MAX_BATCH_ITEMS (1,000)")
+
+
+class IngestItem(BaseModel):
+    index: int
+    id: int
+    status: Literal["accepted", "duplicate"] = Field(description="duplicate: already stored, nothing changed")
+
+
+class IngestResult(BaseModel):
+    accepted: int
+    duplicates: int
+    items: list[IngestItem]
+
+
+class ResponseSummary(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    text: str = Field(description="redacted")
+    submitted_at: datetime | None
+    received_at: datetime
+    channel: str | None
+    persona: str | None
+    account_id: str | None
+    contact_id: str | None
+    segments: dict[str, Any]
+    score: float | None
+    score_type: str | None
+    language: str | None
+    status: str = Field(description="pending, processing, done or failed")
+    attempts: int
+    last_error: str | None = Field(description="why scoring failed, when it did")
+    sentiment: str | None = Field(description="the comment's sentiment once scored")
+
+
+class ResponsePage(BaseModel):
+    items: list[ResponseSummary]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last one")
+
+
+class ResponseDetail(ResponseSummary):
+    analysis: dict[str, Any] | None = Field(
+        description="the engine's analysis (see POST /v1/analyze), touchpoints as of the active journey map"
+    )
+
+
+BAD_BATCH: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "the body or the batch is over its limit"},
+    422: {"model": ErrorResponse, "description": "an item is invalid; details name its index and field"},
+}
+
+
+def _ingest(engine: Any, analyzer: AnalyzerDep, items: list[ResponseCreate]) -> IngestResult:
+    base, _ = analyzer.current()
+    try:
+        accepted = store_responses(engine, items, base.redactor)
+    except DuplicateInBatch as exc:
+        raise ApiError(
+            422,
+            str(exc),
+            [ErrorDetail(field=f"items.{exc.index}.external_id", index=exc.index, message=str(exc))],
+            code="duplicate_in_batch",
+        ) from exc
+    rows = [IngestItem(index=a.index, id=a.id, status="duplicate" if a.duplicate else "accepted") for a in accepted]
+    duplicates = sum(1 for a in accepted if a.duplicate)
+    return IngestResult(accepted=len(rows) - duplicates, duplicates=duplicates, items=rows)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=IngestResult,
+    responses={200: {"model": IngestResult, "description": "already stored: nothing changed"}, **BAD_BATCH},
+    summary="Push one response",
+)
+def push_one(item: ResponseCreate, engine: EngineDep, analyzer: AnalyzerDep, _key: IngestKey) -> Any:
+    """Stored (redacted) at once and scored by the worker; re-sending the same (source, external_id)
+    changes nothing and answers 200 with status `duplicate`."""
+    result = _ingest(engine, analyzer, [item])
+    if result.duplicates:
+        return JSONResponse(result.model_dump(mode="json"), status_code=200)
+    return result
+
+
+@router.post(
+    "/batch",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=IngestResult,
+    responses=BAD_BATCH,
+    summary="Push up to 1,000 responses",
+)
+def push_batch(
+    batch: ResponseBatch, state: StateDep, engine: EngineDep, analyzer: AnalyzerDep, _key: IngestKey
+) -> IngestResult:
+    """All or nothing: an invalid item refuses the whole batch (422 naming its index), so a tool can
+    fix it and re-send; items already stored come back as `duplicate`."""
+    limit = state.settings.max_batch_items
+    if len(batch.items) > limit:
+        raise ApiError(413, f"A batch holds at most {limit} items; this one has {len(batch.items)}")
+    return _ingest(engine, analyzer, batch.items)
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(str(last_id).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except ValueError as exc:
+        raise ApiError(
+            422, "cursor is not one this API gave out", [ErrorDetail(field="cursor", message="invalid")]
+        ) from exc
+
+
+def _summary_columns() -> list[Any]:
+    return [*RESPONSE.c, COMMENT.c.sentiment.label("comment_sentiment")]
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    data = {name: getattr(row, name) for name in ResponseSummary.model_fields if name != "sentiment"}
+    data["sentiment"] = row.comment_sentiment
+    return data
+
+
+@router.get("", response_model=ResponsePage, summary="List responses, newest first")
+def list_responses(
+    engine: EngineDep,
+    _key: ReadKey,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    source: str | None = None,
+    channel: str | None = None,
+    persona: str | None = None,
+    account_id: str | None = None,
+    contact_id: str | None = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    stage: str | None = None,
+    touchpoint: str | None = None,
+    segment: Annotated[list[str], Query(description="name:value, repeatable")] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> ResponsePage:
+    occurred = func.coalesce(RESPONSE.c.submitted_at, RESPONSE.c.received_at)
+    query = select(*_summary_columns()).select_from(RESPONSE.outerjoin(COMMENT, COMMENT.c.response_id == RESPONSE.c.id))
+    conditions: list[Any] = []
+    if date_from:
+        conditions.append(occurred >= date_from)
+    if date_to:
+        conditions.append(occurred < date_to)
+    for column, value in (
+        ("source", source),
+        ("channel", channel),
+        ("persona", persona),
+        ("account_id", account_id),
+        ("contact_id", contact_id),
+        ("status", status_.value if status_ else None),
+    ):
+        if value is not None:
+            conditions.append(RESPONSE.c[column] == value)
+    for pair in segment:
+        name, sep, value = pair.partition(":")
+        if not sep:
+            raise ApiError(
+                422, f"segment {pair!r} is not name:value", [ErrorDetail(field="segment", message="name:value")]
+            )
+        conditions.append(RESPONSE.c.segments[name].as_string() == value)
+    if stage or touchpoint:
+        about = [sentence_result.c.response_id == RESPONSE.c.id]
+        if stage:
+            about.append(sentence_result.c.stage == stage)
+        if touchpoint:
+            about.append(sentence_result.c.touchpoint == touchpoint)
+        conditions.append(exists().where(*about))
+    if cursor:
+        conditions.append(RESPONSE.c.id < _decode_cursor(cursor))
+    query = query.where(*conditions).order_by(RESPONSE.c.id.desc()).limit(limit + 1)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    page = [ResponseSummary(**_summary(r)) for r in rows[:limit]]
+    return ResponsePage(items=page, next_cursor=_encode_cursor(page[-1].id) if len(rows) > limit else None)
+
+
+@router.get(
+    "/{response_id}",
+    response_model=ResponseDetail,
+    responses={404: {"model": ErrorResponse}},
+    summary="One response with its full analysis",
+)
+def get_response(response_id: int, engine: EngineDep, _key: ReadKey) -> ResponseDetail:
+    query = select(*_summary_columns(), COMMENT.c.analysis).select_from(
+        RESPONSE.outerjoin(COMMENT, COMMENT.c.response_id == RESPONSE.c.id)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query.where(RESPONSE.c.id == response_id)).first()
+        if row is None:
+            raise ApiError(404, f"No response has id {response_id}")
+        analysis = row.analysis
+        if analysis:
+            analysis = _with_current_touchpoints(connection, response_id, analysis)
+    return ResponseDetail(**_summary(row), analysis=analysis)
+
+
+def _with_current_touchpoints(connection: Any, response_id: int, analysis: dict[str, Any]) -> dict[str, Any]:
+    """Touchpoints may have been re-assigned to a newer journey map since scoring: the sentence rows
+    hold the current ones."""
+    rows = connection.execute(
+        select(sentence_result.c.idx, sentence_result.c.stage, sentence_result.c.touchpoint,
+               sentence_result.c.touchpoint_score).where(sentence_result.c.response_id == response_id)
+    ).all()  # fmt: skip
+    current = {r.idx: r for r in rows}
+    best: dict[tuple[str, str], float] = {}
+    for i, sentence in enumerate(analysis.get("sentences", [])):
+        if i in current:
+            r = current[i]
+            sentence.update(stage=r.stage, touchpoint=r.touchpoint, touchpoint_score=r.touchpoint_score)
+            if r.stage and r.touchpoint:
+                best[(r.stage, r.touchpoint)] = max(best.get((r.stage, r.touchpoint), -1.0), r.touchpoint_score or 0.0)
+    if rows:
+        ranked = sorted(best.items(), key=lambda pair: -pair[1])
+        analysis["touchpoints"] = [{"stage": s, "touchpoint": t, "score": v} for (s, t), v in best.items()]
+        top = ranked[0] if ranked else None
+        analysis["primary_touchpoint"] = {"stage": top[0][0], "touchpoint": top[0][1], "score": top[1]} if top else None
+    return analysis

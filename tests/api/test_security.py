@@ -1,0 +1,66 @@
+"""API keys: no key 401, wrong scope 403, only a hash stored, revoked keys refused; /health is open."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from vocengine.store.tables import ApiKey, utcnow
+
+ENDPOINTS = [
+    ("POST", "/v1/responses", "ingest"),
+    ("POST", "/v1/responses/batch", "ingest"),
+    ("GET", "/v1/responses", "read"),
+    ("GET", "/v1/responses/1", "read"),
+    ("POST", "/v1/analyze", "ingest"),
+    ("GET", "/v1/emotions", "read"),
+    ("GET", "/v1/journey", "read"),
+    ("GET", "/v1/moments", "read"),
+    ("GET", "/v1/trends", "read"),
+    ("GET", "/v1/accounts/acme", "read"),
+    ("GET", "/v1/accounts/acme/contacts/jane/review-eligibility", "read"),
+    ("GET", "/v1/journey-maps", "read"),
+    ("PUT", "/v1/journey-maps", "admin"),
+]
+
+
+def test_every_endpoint_but_health_needs_a_key(service):
+    with service.client() as client:
+        assert client.get("/health").status_code == 200
+        for method, path, _ in ENDPOINTS:
+            reply = client.request(method, path, json={})
+            assert reply.status_code == 401, (method, path, reply.text)
+            assert reply.json()["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(("method", "path", "scope"), ENDPOINTS)
+def test_a_key_without_the_scope_is_403(service, method, path, scope):
+    other = "read" if scope != "read" else "ingest"
+    if scope == "ingest" and path == "/v1/analyze":
+        other = "label"
+    with service.client(other) as client:
+        reply = client.request(method, path, json={})
+    assert reply.status_code == 403
+    assert scope in reply.json()["error"]["message"]
+
+
+def test_a_wrong_or_revoked_key_is_401_and_bearer_works(service):
+    key = service.key("read")
+    with service.client() as client:
+        assert client.get("/v1/responses", headers={"X-API-Key": key + "x"}).status_code == 401
+        assert client.get("/v1/responses", headers={"X-API-Key": "not-a-key"}).status_code == 401
+        assert client.get("/v1/responses", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        with Session(service.engine) as session:
+            record = session.exec(select(ApiKey).where(ApiKey.prefix == key.split("_")[1])).one()
+            assert key not in (record.key_hash, record.prefix) and len(record.key_hash) == 64
+            record.revoked_at = utcnow()
+            session.add(record)
+            session.commit()
+        assert client.get("/v1/responses", headers={"X-API-Key": key}).status_code == 401
+
+
+def test_admin_may_do_everything(service):
+    with service.client("admin") as client:
+        assert client.get("/v1/responses").status_code == 200
+        reply = client.post("/v1/responses", json={"source": "chat", "external_id": "a", "text": "Fine."})
+        assert reply.status_code == 202

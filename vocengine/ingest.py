@@ -1,0 +1,167 @@
+"""Taking responses in: validate, redact, store as pending, idempotently on (source, external id).
+
+Shared by `POST /v1/responses[/batch]` and `vocengine import`, so both accept and refuse the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from vocengine.settings import get_settings
+from vocengine.store.tables import Response, ScoreType, Source, Status, utcnow
+
+Redact = Callable[[str], tuple[str, dict[str, int]]]
+SCORE_RANGES = {ScoreType.nps: (0, 10), ScoreType.csat: (1, 5)}
+SegmentValue = str | int | float | bool
+
+
+class ResponseCreate(BaseModel):
+    """One response as a survey tool or ticket system pushes it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source": "survey",
+                    "external_id": "qualtrics-R_3kP9",
+                    "text": "Sales were great. Onboarding was a nightmare: the data import failed twice.",
+                    "submitted_at": "2026-11-20T09:30:00Z",
+                    "channel": "email",
+                    "persona": "admin",
+                    "account_id": "acme",
+                    "contact_id": "jane",
+                    "segments": {"region": "EMEA", "plan": "enterprise"},
+                    "score": 6,
+                    "score_type": "nps",
+                }
+            ]
+        },
+    )
+
+    source: Source
+    external_id: str = Field(min_length=1, max_length=200, description="the source's own id; re-sending it is a no-op")
+    text: str = Field(description="the free text; personal data is redacted before it is stored")
+    submitted_at: datetime | None = Field(None, description="when the customer wrote it; default: when received")
+    channel: str | None = Field(None, max_length=100)
+    persona: str | None = Field(None, max_length=100)
+    account_id: str | None = Field(None, max_length=200)
+    contact_id: str | None = Field(None, max_length=200)
+    segments: dict[str, SegmentValue] = Field(default_factory=dict, max_length=50, description="free attributes")
+    score: float | None = Field(None, description="NPS 0-10 or CSAT 1-5, with score_type")
+    score_type: ScoreType | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_present_and_bounded(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("text is empty")
+        limit = get_settings().max_ingest_chars
+        if len(text) > limit:
+            raise ValueError(f"text has {len(text)} characters, more than the limit of {limit}")
+        # PostgreSQL text cannot hold NUL, and it carries no meaning in feedback.
+        return text.replace("\x00", "")
+
+    @field_validator("segments")
+    @classmethod
+    def _segment_keys(cls, segments: dict[str, SegmentValue]) -> dict[str, SegmentValue]:
+        for key in segments:
+            if not key or len(key) > 64:
+                raise ValueError(f"segment name {key[:70]!r} must have 1 to 64 characters")
+        return {k.replace("\x00", ""): v.replace("\x00", "") if isinstance(v, str) else v for k, v in segments.items()}
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+    @model_validator(mode="after")
+    def _score_fits_type(self) -> ResponseCreate:
+        if (self.score is None) != (self.score_type is None):
+            raise ValueError("score and score_type come together")
+        if self.score is not None and self.score_type is not None:
+            low, high = SCORE_RANGES[self.score_type]
+            if not low <= self.score <= high:
+                raise ValueError(f"a {self.score_type.value} score is between {low} and {high}, got {self.score:g}")
+        return self
+
+
+@dataclass
+class Accepted:
+    index: int
+    id: int
+    duplicate: bool
+
+
+class DuplicateInBatch(ValueError):
+    def __init__(self, index: int, first: int) -> None:
+        self.index, self.first = index, first
+        super().__init__(f"items.{index}: (source, external_id) repeats item {first} of the same batch")
+
+
+def find_duplicates(items: Sequence[ResponseCreate]) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        key = (item.source.value, item.external_id)
+        if key in seen:
+            raise DuplicateInBatch(index, seen[key])
+        seen[key] = index
+
+
+def _row(item: ResponseCreate, redact: Redact, now: datetime) -> dict[str, Any]:
+    text, _ = redact(item.text)
+    return {
+        "source": item.source.value,
+        "external_id": item.external_id,
+        "text": text,
+        "submitted_at": item.submitted_at,
+        "received_at": now,
+        "channel": item.channel,
+        "persona": item.persona,
+        "account_id": item.account_id,
+        "contact_id": item.contact_id,
+        "segments": item.segments,
+        "score": item.score,
+        "score_type": item.score_type.value if item.score_type else None,
+        "status": Status.pending.value,
+        "attempts": 0,
+    }
+
+
+def store_responses(engine: Engine, items: Sequence[ResponseCreate], redact: Redact) -> list[Accepted]:
+    """Insert new responses as pending in one transaction; those already stored are reported as duplicates
+    and left exactly as they were."""
+    if not items:
+        return []
+    find_duplicates(items)
+    now = utcnow()
+    rows = [_row(item, redact, now) for item in items]
+    table = Response.__table__  # type: ignore[attr-defined]
+    dialect_insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        dialect_insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.id, table.c.source, table.c.external_id)
+    )
+    keys = [(row["source"], row["external_id"]) for row in rows]
+    with engine.begin() as connection:
+        inserted = {(r.source, r.external_id): r.id for r in connection.execute(statement)}
+        missing = [key for key in keys if key not in inserted]
+        existing: dict[tuple[str, str], int] = {}
+        if missing:
+            query = select(table.c.id, table.c.source, table.c.external_id).where(
+                tuple_(table.c.source, table.c.external_id).in_(missing)
+            )
+            existing = {(r.source, r.external_id): r.id for r in connection.execute(query)}
+    return [
+        Accepted(index=i, id=inserted.get(key) or existing[key], duplicate=key not in inserted)
+        for i, key in enumerate(keys)
+    ]

@@ -1,0 +1,167 @@
+"""What the service stores: responses (the durable queue too), their analysis, journey map versions, API keys.
+
+Entities that are read and written one at a time are SQLModel tables. The sentence analysis is a plain
+SQLAlchemy table: it has a column per emotion (28 + 7, generated from the label lists) so that the CX
+queries aggregate in SQL with no JSON parsing, and it is written in bulk by the worker.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import UniqueConstraint as Unique
+from sqlmodel import Field, SQLModel
+
+from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def emotion_column(label: str) -> str:
+    return f"e_{label}"
+
+
+def ekman_column(label: str) -> str:
+    return f"k_{label}"
+
+
+class Source(enum.StrEnum):
+    survey = "survey"
+    ticket = "ticket"
+    review = "review"
+    chat = "chat"
+    other = "other"
+
+
+class ScoreType(enum.StrEnum):
+    nps = "nps"  # 0-10
+    csat = "csat"  # 1-5
+
+
+class Status(enum.StrEnum):
+    pending = "pending"
+    processing = "processing"
+    done = "done"
+    failed = "failed"
+
+
+class Response(SQLModel, table=True):
+    """One piece of feedback as pushed, redacted. Its status makes the table the scoring queue too:
+    a response is committed as `pending` before anything scores it, so nothing accepted is lost."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        Unique("source", "external_id", name="uq_response_source_external_id"),
+        Index("ix_response_queue", "status", "claim_expires_at"),
+        Index("ix_response_account", "account_id", "contact_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    external_id: str = Field(max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    channel: str | None = Field(default=None, max_length=100)
+    persona: str | None = Field(default=None, max_length=100)
+    account_id: str | None = Field(default=None, max_length=200)
+    contact_id: str | None = Field(default=None, max_length=200)
+    segments: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    score: float | None = None
+    score_type: str | None = Field(default=None, max_length=8)
+    language: str | None = Field(default=None, max_length=8)
+    status: str = Field(default=Status.pending, max_length=16)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class JourneyMapVersion(SQLModel, table=True):
+    __tablename__ = "journey_map_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=32, index=True)
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    active: bool = False
+    # Putting a new version re-assigns stored sentences in the background; these show its progress.
+    reassign_status: str = Field(default="done", max_length=16)
+    reassigned_sentences: int = 0
+
+
+class ApiKey(SQLModel, table=True):
+    """Only a hash of the secret is stored: the key is shown once, when it is made."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16, index=True, unique=True)
+    key_hash: str = Field(max_length=64)
+    scopes: str = Field(max_length=200, description="comma-separated: ingest, read, label, admin")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class CommentResult(SQLModel, table=True):
+    """The comment-level analysis, the full engine output kept as JSON for GET /v1/responses/{id}."""
+
+    __tablename__ = "comment_result"
+
+    response_id: int = Field(sa_column=Column(Integer, ForeignKey("response.id", ondelete="CASCADE"), primary_key=True))
+    model_version: str = Field(max_length=100)
+    journey_map_id: int | None = Field(default=None, foreign_key="journey_map_version.id")
+    scored: bool
+    language: str = Field(max_length=8)
+    sentiment: str | None = Field(default=None, max_length=16)
+    p_negative: float | None = None
+    p_neutral: float | None = None
+    p_positive: float | None = None
+    analysis: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+# Sentence-level analysis. The response's filter fields are copied onto each sentence (they never
+# change after ingest) so that every CX query is one scan of one table with no join.
+sentence_result = Table(
+    "sentence_result",
+    SQLModel.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("response_id", Integer, ForeignKey("response.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("sentiment", String(16)),
+    Column("p_negative", Float),
+    Column("p_neutral", Float),
+    Column("p_positive", Float),
+    *[Column(emotion_column(label), Float) for label in EMOTION_LABELS],
+    *[Column(ekman_column(label), Float) for label in EKMAN_LABELS],
+    # Bit i set when EMOTION_LABELS[i] is among the sentence's top emotions (over its tuned threshold).
+    Column("emotion_mask", Integer, nullable=False, default=0),
+    Column("stage", String(64)),
+    Column("touchpoint", String(64)),
+    Column("touchpoint_score", Float),
+    Column("journey_map_id", Integer, ForeignKey("journey_map_version.id")),
+    # float16 sentence embedding: a new journey map re-assigns touchpoints without re-running the encoder.
+    Column("embedding", LargeBinary),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("channel", String(100)),
+    Column("persona", String(100)),
+    Column("account_id", String(200)),
+    Column("contact_id", String(200)),
+    Unique("response_id", "idx", name="uq_sentence_result_response_idx"),
+    Index("ix_sentence_result_occurred_at", "occurred_at"),
+    Index("ix_sentence_result_stage_touchpoint", "stage", "touchpoint"),
+    Index("ix_sentence_result_account", "account_id", "contact_id"),
+)

@@ -1,0 +1,193 @@
+"""The scoring worker: claim a micro-batch of pending responses, score it with the engine, write it back.
+
+`vocengine serve` runs one in a thread next to the API (embedded SQLite); at scale any number of
+`vocengine worker` processes share a PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+
+from vocengine.analyzer import Analyzer
+from vocengine.journey.maps import JourneyMap
+from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
+from vocengine.schemas import CommentAnalysis
+from vocengine.settings import Settings
+from vocengine.store import queue
+from vocengine.store.journeys import active_version, as_journey_map, ensure_active, reassign_sentences
+from vocengine.store.tables import ekman_column, emotion_column, utcnow
+
+log = logging.getLogger(__name__)
+EMOTION_BIT = {label: 1 << i for i, label in enumerate(EMOTION_LABELS)}
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100_000}"
+
+
+class ActiveAnalyzer:
+    """The engine with the database's active journey map. Models load once; a new map version only
+    embeds that map's prototypes. Checked before each batch, so every worker follows a map change."""
+
+    def __init__(self, engine: Engine, base: Analyzer) -> None:
+        self.engine = engine
+        self.base = base
+        self._cache: dict[int, Analyzer] = {}
+        self._lock = threading.Lock()
+
+    def current(self) -> tuple[Analyzer, int]:
+        version = active_version(self.engine) or ensure_active(self.engine, self.base.journey)
+        assert version.id is not None
+        with self._lock:
+            if version.id not in self._cache:
+                journey = as_journey_map(version)
+                self._cache = {version.id: self._for_map(journey)}
+            return self._cache[version.id], version.id
+
+    def _for_map(self, journey: JourneyMap) -> Analyzer:
+        if journey.fingerprint() == self.base.journey.fingerprint():
+            return self.base
+        return self.base.with_journey_map(journey)
+
+
+def comment_row(response_id: int, result: CommentAnalysis, map_id: int) -> dict[str, Any]:
+    scores = result.sentiment.scores if result.sentiment else {}
+    return {
+        "response_id": response_id,
+        "model_version": result.model_version,
+        "journey_map_id": map_id,
+        "scored": result.scored,
+        "language": result.language,
+        "sentiment": result.sentiment.label if result.sentiment else None,
+        "p_negative": scores.get("negative"),
+        "p_neutral": scores.get("neutral"),
+        "p_positive": scores.get("positive"),
+        "analysis": result.to_json_dict(),
+        "created_at": utcnow(),
+    }
+
+
+def sentence_rows(
+    item: queue.Claimed, result: CommentAnalysis, embeddings: np.ndarray, map_id: int
+) -> list[dict[str, Any]]:
+    rows = []
+    for i, sentence in enumerate(result.sentences):
+        scores = sentence.sentiment.scores if sentence.sentiment else {}
+        emotions = sentence.emotions or {}
+        ekman = sentence.ekman or {}
+        row: dict[str, Any] = {
+            "response_id": item.id,
+            "idx": i,
+            "text": sentence.text,
+            "start": sentence.start,
+            "end": sentence.end,
+            "sentiment": sentence.sentiment.label if sentence.sentiment else None,
+            "p_negative": scores.get("negative"),
+            "p_neutral": scores.get("neutral"),
+            "p_positive": scores.get("positive"),
+            "emotion_mask": sum(EMOTION_BIT[label] for label in sentence.top_emotions),
+            "stage": sentence.stage,
+            "touchpoint": sentence.touchpoint,
+            "touchpoint_score": sentence.touchpoint_score,
+            "journey_map_id": map_id,
+            "embedding": embeddings[i].astype(np.float16).tobytes() if i < len(embeddings) else None,
+            "occurred_at": item.occurred_at,
+            "source": item.source,
+            "channel": item.channel,
+            "persona": item.persona,
+            "account_id": item.account_id,
+            "contact_id": item.contact_id,
+        }
+        row.update({emotion_column(label): emotions.get(label) for label in EMOTION_LABELS})
+        row.update({ekman_column(label): ekman.get(label) for label in EKMAN_LABELS})
+        rows.append(row)
+    return rows
+
+
+class ScoringWorker:
+    def __init__(self, engine: Engine, analyzer: ActiveAnalyzer, settings: Settings, name: str | None = None) -> None:
+        self.engine = engine
+        self.analyzer = analyzer
+        self.settings = settings
+        self.name = name or worker_name()
+        self.stop_event = threading.Event()
+
+    def run_once(self) -> int:
+        """Claim and score one micro-batch; the number of responses finished (done or given back)."""
+        claimed = queue.claim(
+            self.engine,
+            self.name,
+            self.settings.worker_batch_size,
+            self.settings.worker_lease_seconds,
+            self.settings.worker_max_attempts,
+        )
+        if not claimed:
+            self._follow_map_changes()
+            return 0
+        analyzer, map_id = self.analyzer.current()
+        scored, errors = self._score(analyzer, claimed)
+        comments, sentences, languages = [], [], {}
+        for item, (result, embeddings) in scored.items():
+            comments.append(comment_row(item.id, result, map_id))
+            sentences += sentence_rows(item, result, embeddings, map_id)
+            languages[item.id] = result.language
+        if comments:
+            queue.complete(self.engine, self.name, comments, sentences, languages)
+        if errors:
+            log.warning("%d responses failed to score: %s", len(errors), next(iter(errors.values())))
+            queue.fail(self.engine, self.name, errors, self.settings.worker_max_attempts)
+        return len(claimed)
+
+    def _score(
+        self, analyzer: Analyzer, claimed: Sequence[queue.Claimed]
+    ) -> tuple[dict[queue.Claimed, tuple[CommentAnalysis, np.ndarray]], dict[int, str]]:
+        try:
+            results, embeddings = analyzer.analyze_with_embeddings([c.text for c in claimed])
+            return dict(zip(claimed, zip(results, embeddings, strict=True), strict=True)), {}
+        except Exception:  # noqa: BLE001 - one bad row must not sink its batch: find it alone
+            log.exception("a batch failed; scoring its %d responses one by one", len(claimed))
+        scored: dict[queue.Claimed, tuple[CommentAnalysis, np.ndarray]] = {}
+        errors: dict[int, str] = {}
+        for item in claimed:
+            try:
+                [result], [embedding] = analyzer.analyze_with_embeddings([item.text])
+                scored[item] = (result, embedding)
+            except Exception as exc:  # noqa: BLE001
+                errors[item.id] = f"{type(exc).__name__}: {exc}"
+        return scored, errors
+
+    def _follow_map_changes(self) -> None:
+        """When idle, carry out a pending re-assignment of stored sentences to a new journey map."""
+        version = active_version(self.engine)
+        if version is None or version.reassign_status not in ("pending", "running") or version.id is None:
+            return
+        analyzer, map_id = self.analyzer.current()
+        if map_id == version.id:
+            reassign_sentences(self.engine, version.id, analyzer.assigner)
+
+    def run_forever(self) -> None:
+        log.info("worker %s started", self.name)
+        while not self.stop_event.is_set():
+            try:
+                if self.run_once() == 0:
+                    self.stop_event.wait(self.settings.worker_poll_seconds)
+            except Exception:  # noqa: BLE001 - the database may be briefly away; keep the worker alive
+                log.exception("worker %s: scoring round failed; retrying", self.name)
+                self.stop_event.wait(min(5.0, self.settings.worker_poll_seconds * 4))
+        log.info("worker %s stopped", self.name)
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name=f"vocengine-worker-{self.name}", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stop_event.set()
