@@ -5,7 +5,7 @@ DATASETS ?= ../shared/datasets
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench train lint
+.PHONY: setup demo test bench bench-service serve train lint
 
 setup: $(VENV)/.installed
 
@@ -28,7 +28,15 @@ test: setup
 	$(PY) -m pytest
 
 bench: setup
+	@mkdir -p out
 	$(VENV)/bin/vocengine bench --json out/bench.json
+
+bench-service: setup
+	@mkdir -p out
+	$(VENV)/bin/vocengine bench-service --json out/bench_service.json
+
+serve: setup
+	$(VENV)/bin/vocengine serve
 
 train: setup
 	$(PY) -m training.train_default --dataset-dir $(DATASETS) --out models/default

@@ -52,7 +52,9 @@ class ApiError(Exception):
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:
-    loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]
     index = None
     # A batch item's location is ("items", 3, "text"): report its index on its own as well.
     if len(loc) >= 2 and loc[0] == "items" and loc[1].isdigit():

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from vocengine.settings import Settings, get_settings
@@ -179,6 +180,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_service(args: argparse.Namespace) -> int:
+    from vocengine.bench_service import run_service_benchmark
+
+    run_service_benchmark(
+        database_url=args.database_url,
+        ingest_responses=args.ingest,
+        scored_sample=args.scored,
+        comments=args.comments,
+        repeats=args.repeats,
+        out=args.json,
+    )
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the API and its scoring worker (SQLite in ./data by default)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -198,6 +213,15 @@ def add_parsers(sub: Any) -> None:
     imp.add_argument("--format", choices=["csv", "jsonl"], default=None)
     imp.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
     imp.set_defaults(func=cmd_import)
+
+    bench = sub.add_parser("bench-service", help="ingest, scoring and query figures of the service on a fresh database")
+    bench.add_argument("--database-url", default=None, help="default: a new SQLite file in a temporary folder")
+    bench.add_argument("--ingest", type=int, default=20_000, help="responses pushed through the batch endpoint")
+    bench.add_argument("--scored", type=int, default=2_000, help="responses scored by the worker with the real models")
+    bench.add_argument("--comments", type=int, default=100_000, help="scored comments stored before timing queries")
+    bench.add_argument("--repeats", type=int, default=20, help="timed requests per query endpoint")
+    bench.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    bench.set_defaults(func=cmd_bench_service)
 
     keys = sub.add_parser("keys", help="API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)

@@ -4,4 +4,36 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.deps import EngineDep, ReadKey
+from api.errors import ApiError, ErrorResponse
+from api.filters import FilterDep
+from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
+
 router = APIRouter(prefix="/accounts", tags=["accounts"])
+NOT_FOUND = {404: {"model": ErrorResponse, "description": "no stored response of this account"}}
+
+
+@router.get("/{account_id}", response_model=AccountReport, responses=NOT_FOUND, summary="An account's health")
+def get_account(account_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey) -> AccountReport:
+    """Each contact's comments, sentiment and status; the account's status is its worst contact's."""
+    try:
+        return account_health(engine, account_id, f)
+    except LookupError as exc:
+        raise ApiError(404, str(exc).strip("'\"")) from exc
+
+
+@router.get(
+    "/{account_id}/contacts/{contact_id}/review-eligibility",
+    response_model=ReviewEligibility,
+    responses=NOT_FOUND,
+    summary="Whether to ask this contact for a review now",
+)
+def get_review_eligibility(
+    account_id: str, contact_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey
+) -> ReviewEligibility:
+    """Yes only if this contact's own recent experience is positive and no other contact of the same account
+    is having a bad one; the reasons say why not."""
+    try:
+        return review_eligibility(engine, account_id, contact_id, f)
+    except LookupError as exc:
+        raise ApiError(404, str(exc).strip("'\"")) from exc

@@ -1,7 +1,70 @@
-"""CX queries: emotions by group, the journey curve, defining moments, trends. (Wired once vocengine.insights lands.)"""
+"""CX queries: emotions by group, the journey curve with its defining moments, moments by impact, trends."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import AnalyzerDep, EngineDep, ReadKey
+from api.errors import ApiError, ErrorDetail
+from api.filters import FilterDep
+from vocengine.insights.emotions import EmotionReport, emotions_by
+from vocengine.insights.journey import JourneyReport, journey_curve
+from vocengine.insights.moments import MomentsReport, moments
+from vocengine.insights.trends import TrendReport, trends
 
 router = APIRouter(tags=["insights"])
+GROUPS = ("stage", "touchpoint", "persona", "source", "channel")
+
+
+@router.get("/emotions", response_model=EmotionReport, summary="Emotions and sentiment by group")
+def get_emotions(
+    engine: EngineDep,
+    f: FilterDep,
+    _key: ReadKey,
+    group_by: Annotated[
+        str, Query(description=f"comma-separated, any of {', '.join(GROUPS)}", examples=["stage,persona"])
+    ] = "stage",
+) -> EmotionReport:
+    """Per group: comments and sentences, the mean of each of the 28 emotions and the 7 Ekman emotions, the
+    share of comments showing each emotion, the sentiment distribution and net sentiment (% positive - %
+    negative). Sentences are the unit: a comment about two stages counts in both."""
+    keys = [k.strip() for k in group_by.split(",") if k.strip()]
+    unknown = [k for k in keys if k not in GROUPS]
+    if unknown or not keys:
+        message = f"group_by takes {', '.join(GROUPS)}; got {', '.join(unknown) or 'nothing'}"
+        raise ApiError(422, message, [ErrorDetail(field="group_by", message=message)])
+    return emotions_by(engine, keys, f)
+
+
+@router.get("/journey", response_model=JourneyReport, summary="The journey curve, stage by stage")
+def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey) -> JourneyReport:
+    """The active journey map in stage order, every stage and touchpoint with volume, sentiment, top emotions
+    and its defining moment (positive, negative, neutral or mixed; null under 5 sentences)."""
+    active, _ = analyzer.current()
+    return journey_curve(engine, active.journey, f)
+
+
+@router.get("/moments", response_model=MomentsReport, summary="Touchpoints ranked by impact")
+def get_moments(
+    engine: EngineDep,
+    analyzer: AnalyzerDep,
+    f: FilterDep,
+    _key: ReadKey,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    examples: Annotated[int, Query(ge=0, le=20)] = 3,
+) -> MomentsReport:
+    """Impact = volume x negative share; a large neutral share is shown as a risk of its own. Each with the
+    most negative redacted example sentences."""
+    active, _ = analyzer.current()
+    return moments(engine, active.journey, f, limit=limit, examples=examples)
+
+
+@router.get("/trends", response_model=TrendReport, summary="Sentiment and emotions per stage over time")
+def get_trends(
+    engine: EngineDep, f: FilterDep, _key: ReadKey, interval: Literal["day", "week"] = "week"
+) -> TrendReport:
+    """Per period (days, or weeks starting on Monday) and stage: volume, sentiment, net sentiment and the
+    mean Ekman emotions."""
+    return trends(engine, interval, f)

@@ -112,3 +112,25 @@ def test_two_workers_never_claim_the_same_response(service):
     second = queue.claim(service.engine, "b", 20, 60, 3)
     assert len(first) == 20 and len(second) == 10
     assert not {c.id for c in first} & {c.id for c in second}
+
+
+def test_concurrent_workers_share_the_queue_without_overlap(service):
+    """Three workers at once (threads, each with its own connections): with SKIP LOCKED on PostgreSQL and
+    the write lock on SQLite, every response is claimed exactly once."""
+    import threading
+
+    push(service, [f"Comment number {i}." for i in range(45)])
+    claims: dict[str, list[int]] = {}
+
+    def work(name: str) -> None:
+        mine = claims.setdefault(name, [])
+        while batch := queue.claim(service.engine, name, 4, 60, 3):
+            mine += [c.id for c in batch]
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    every = [rid for ids in claims.values() for rid in ids]
+    assert len(every) == 45 and len(set(every)) == 45

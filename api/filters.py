@@ -1,0 +1,43 @@
+"""The filters every CX query takes, read from the query string into one `InsightFilter`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import ValidationError
+
+from api.errors import ApiError, ErrorDetail
+from vocengine.insights.filters import InsightFilter
+
+
+def insight_filter(
+    date_from: Annotated[datetime | None, Query(description="from this instant, inclusive (ISO 8601)")] = None,
+    date_to: Annotated[datetime | None, Query(description="until this instant, exclusive")] = None,
+    source: Annotated[str | None, Query(examples=["survey"])] = None,
+    channel: str | None = None,
+    persona: Annotated[str | None, Query(examples=["admin"])] = None,
+    stage: Annotated[str | None, Query(examples=["onboarding"])] = None,
+    touchpoint: str | None = None,
+    segment: Annotated[list[str], Query(description="name:value, repeatable", examples=["region:EMEA"])] = [],  # noqa: B006
+) -> InsightFilter:
+    segments = {}
+    for pair in segment:
+        name, sep, value = pair.partition(":")
+        if not sep or not name:
+            raise ApiError(
+                422, f"segment {pair!r} is not name:value", [ErrorDetail(field="segment", message="name:value")]
+            )
+        segments[name] = value
+    try:
+        return InsightFilter(date_from=date_from, date_to=date_to, source=source, channel=channel, persona=persona,
+                             stage=stage, touchpoint=touchpoint, segment=segments)  # fmt: skip
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(p) for p in first["loc"]) or "date_from"
+        raise ApiError(422, f"Invalid filter: {message}", [ErrorDetail(field=field, message=message)]) from exc
+
+
+FilterDep = Annotated[InsightFilter, Depends(insight_filter)]

@@ -1,0 +1,242 @@
+"""`vocengine bench service`: the service's figures on a fresh database, through a real HTTP server.
+
+1. ingest: responses/s accepted through POST /v1/responses/batch (1,000 per request);
+2. scoring: responses/s scored end to end by the worker with the real models;
+3. queries: p50/p95 of each query endpoint once the database holds `--comments` scored comments.
+
+Scoring 100,000 comments with the real models would take the bench a quarter of an hour, so step 3
+scores a sample with the real worker and then copies its stored analysis, with new ids, dates, personas,
+accounts and contacts, until the database holds the asked number of comments. The query planner sees
+the same row counts and value spreads as with as many distinct comments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+
+from vocengine.bench import generate_corpus
+from vocengine.settings import Settings
+from vocengine.store.db import make_engine, migrate
+from vocengine.store.tables import CommentResult, Response, sentence_result, utcnow
+
+RESPONSE = Response.__table__  # type: ignore[attr-defined]
+COMMENT = CommentResult.__table__  # type: ignore[attr-defined]
+PERSONAS = ["admin", "end_user", "executive", "developer", "buyer"]
+SOURCES = ["survey", "ticket", "review", "chat"]
+CHANNELS = ["email", "in_app", "web", "phone"]
+
+QUERIES = [
+    "/v1/emotions?group_by=stage",
+    "/v1/emotions?group_by=stage,persona",
+    "/v1/emotions?group_by=touchpoint&persona=admin",
+    "/v1/journey",
+    "/v1/journey?source=ticket",
+    "/v1/moments",
+    "/v1/trends?interval=week",
+    "/v1/trends?interval=day&stage=support",
+    "/v1/accounts/account-7",
+    "/v1/accounts/account-7/contacts/contact-7-1/review-eligibility",
+    "/v1/responses?limit=50",
+    "/v1/responses?persona=admin&stage=onboarding&limit=50",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The API in its own process, as `vocengine serve` runs it, without the embedded worker."""
+    port = _free_port()
+    env = {**os.environ, "VOCENGINE_DATABASE_URL": database_url, "VOCENGINE_EMBEDDED_WORKER": "false"}
+    command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port),
+               "--log-level", "warning"]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("the API server exited before it answered")
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the API server did not answer within 3 minutes")
+
+
+def _items(n: int, offset: int, rng: random.Random) -> list[dict[str, Any]]:
+    texts = generate_corpus(n, seed=offset + 1)
+    return [
+        {
+            "source": rng.choice(SOURCES),
+            "external_id": f"bench-{offset + i}",
+            "text": text,
+            "persona": rng.choice(PERSONAS),
+            "channel": rng.choice(CHANNELS),
+            "account_id": f"account-{(offset + i) % 50}",
+            "contact_id": f"contact-{(offset + i) % 50}-{(offset + i) % 4}",
+            "segments": {"region": rng.choice(["EMEA", "AMER", "APAC"])},
+        }
+        for i, text in enumerate(texts)
+    ]
+
+
+def bench_ingest(url: str, key: str, responses: int) -> dict[str, float]:
+    import httpx
+
+    rng = random.Random(3)
+    batches = [_items(1000, offset, rng) for offset in range(0, responses, 1000)]
+    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=120) as client:
+        started = time.perf_counter()
+        accepted = 0
+        for batch in batches:
+            reply = client.post("/v1/responses/batch", json={"items": batch})
+            reply.raise_for_status()
+            accepted += reply.json()["accepted"]
+        seconds = time.perf_counter() - started
+    return {"responses": accepted, "seconds": round(seconds, 2), "accepted_per_s": round(accepted / seconds, 1)}
+
+
+def bench_scoring(engine: Engine, settings: Settings, limit: int) -> dict[str, float]:
+    from vocengine.analyzer import Analyzer
+    from vocengine.worker import ActiveAnalyzer, ScoringWorker
+
+    worker = ScoringWorker(engine, ActiveAnalyzer(engine, Analyzer.default(settings=settings)), settings, "bench")
+    worker.run_once()  # warm-up: first calls pay for lazy initialisation
+    started = time.perf_counter()
+    scored = 0
+    while scored < limit and (handled := worker.run_once()):
+        scored += handled
+    seconds = time.perf_counter() - started
+    return {"responses": scored, "seconds": round(seconds, 2), "scored_per_s": round(scored / seconds, 1)}
+
+
+def fill_to(engine: Engine, comments: int, chunk: int = 2000) -> int:
+    """Copy the scored sample's responses and analysis until `comments` scored comments are stored."""
+    with engine.connect() as connection:
+        done_ids = connection.execute(select(COMMENT.c.response_id)).scalars().all()
+        have = len(done_ids)
+        responses = {r.id: r._asdict() for r in connection.execute(select(RESPONSE).where(RESPONSE.c.id.in_(done_ids)))}
+        results = {r.response_id: r._asdict() for r in connection.execute(select(COMMENT))}
+        sentences: dict[int, list[dict[str, Any]]] = {}
+        for row in connection.execute(select(sentence_result)):
+            sentences.setdefault(row.response_id, []).append(row._asdict())
+    rng = random.Random(5)
+    now = utcnow()
+    made = 0
+    while have + made < comments:
+        n = min(chunk, comments - have - made)
+        with engine.begin() as connection:
+            start_id = (connection.execute(select(func.max(RESPONSE.c.id))).scalar_one() or 0) + 1
+            new_responses, new_comments, new_sentences = [], [], []
+            for k in range(n):
+                source_id = rng.choice(done_ids)
+                rid = start_id + k
+                occurred = now - timedelta(days=rng.randint(0, 364), minutes=rng.randint(0, 1440))
+                account = rng.randint(0, 499)
+                attrs = {"persona": rng.choice(PERSONAS), "source": rng.choice(SOURCES),
+                         "channel": rng.choice(CHANNELS), "account_id": f"account-{account}",
+                         "contact_id": f"contact-{account}-{rng.randint(0, 5)}"}  # fmt: skip
+                response = {**responses[source_id], **attrs, "id": rid, "external_id": f"copy-{rid}",
+                            "submitted_at": occurred, "segments": {"region": rng.choice(["EMEA", "AMER", "APAC"])}}  # fmt: skip
+                new_responses.append(response)
+                new_comments.append({**results[source_id], "response_id": rid})
+                for sentence in sentences.get(source_id, []):
+                    new_sentences.append({**sentence, **attrs, "id": None, "response_id": rid, "occurred_at": occurred})
+            connection.execute(insert(RESPONSE), new_responses)
+            connection.execute(insert(COMMENT), new_comments)
+            for s in new_sentences:
+                s.pop("id")
+            connection.execute(insert(sentence_result), new_sentences)
+        made += n
+        print(f"  stored {have + made:,} of {comments:,} comments", file=sys.stderr, end="\r")
+    print(file=sys.stderr)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+    return have + made
+
+
+def bench_queries(url: str, key: str, repeats: int) -> dict[str, dict[str, float]]:
+    import httpx
+
+    figures = {}
+    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as client:
+        for path in QUERIES:
+            client.get(path).raise_for_status()  # warm-up, and a check that it answers
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                client.get(path).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            figures[path] = {"p50_ms": round(statistics.median(times), 1),
+                             "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1)}  # fmt: skip
+    return figures
+
+
+def run_service_benchmark(
+    database_url: str | None = None,
+    ingest_responses: int = 20_000,
+    scored_sample: int = 2_000,
+    comments: int = 100_000,
+    repeats: int = 20,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    from sqlmodel import Session
+
+    from vocengine.store.keys import create_key
+
+    workdir = tempfile.mkdtemp(prefix="vocengine-bench-")
+    url = database_url or f"sqlite:///{workdir}/bench.db"
+    settings = Settings(database_url=url, embedded_worker=False)
+    engine = make_engine(url)
+    migrate(engine)
+    with Session(engine) as session:
+        key, _ = create_key(session, ["admin"], name="bench")
+    server, api = start_server(url)
+    try:
+        print("ingest ...", file=sys.stderr)
+        figures: dict[str, Any] = {"database": engine.dialect.name}
+        figures["ingest"] = bench_ingest(api, key, ingest_responses)
+        print("scoring ...", file=sys.stderr)
+        figures["scoring"] = bench_scoring(engine, settings, scored_sample)
+        print("filling the database ...", file=sys.stderr)
+        figures["stored_comments"] = fill_to(engine, comments)
+        with engine.connect() as connection:
+            figures["stored_sentences"] = connection.execute(
+                select(func.count()).select_from(sentence_result)
+            ).scalar_one()
+        print("queries ...", file=sys.stderr)
+        figures["queries"] = bench_queries(api, key, repeats)
+        figures["queries_worst_p95_ms"] = max(q["p95_ms"] for q in figures["queries"].values())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if out:
+        out.write_text(text + "\n")
+    return figures

@@ -1,0 +1,1 @@
+"""Customer-experience insights: aggregations over the stored sentence analysis, computed in SQL."""

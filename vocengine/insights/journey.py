@@ -1,0 +1,189 @@
+"""The journey curve: every stage and touchpoint of a map, in journey order, with how it felt there.
+
+A defining moment says what a stage or touchpoint is for the customer, by this rule, checked in order:
+  - null      fewer than MIN_SENTENCES scored sentences: too few to call;
+  - negative  negative share ≥ NEGATIVE_SHARE or net sentiment ≤ NEGATIVE_NET: a pain point, even when
+              praise elsewhere in it would average the pain away;
+  - positive  net sentiment ≥ POSITIVE_NET: a moment of delight;
+  - neutral   neutral share ≥ NEUTRAL_SHARE: a flat moment, dangerous because nothing there wins loyalty;
+  - mixed     anything else.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine, RowMapping, select
+
+from vocengine.insights import measures
+from vocengine.insights.connection import AnySelect, reading
+from vocengine.insights.filters import InsightFilter, apply
+from vocengine.insights.measures import EmotionScore, SentimentDistribution
+from vocengine.journey.maps import JourneyMap
+from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
+from vocengine.store.tables import emotion_column, sentence_result
+
+MIN_SENTENCES = 5
+NEGATIVE_SHARE = 0.35
+NEGATIVE_NET = -20.0
+POSITIVE_NET = 30.0
+NEUTRAL_SHARE = 0.6
+
+Moment = Literal["positive", "negative", "neutral", "mixed"]
+sr = sentence_result.c
+
+
+def defining_moment(sentiment: SentimentDistribution) -> Moment | None:
+    total = sentiment.total
+    if total < MIN_SENTENCES:
+        return None
+    # Exact ratios, not the rounded shares of the report, so a threshold is never crossed by rounding.
+    net = 100.0 * (sentiment.positive - sentiment.negative) / total
+    if sentiment.negative / total >= NEGATIVE_SHARE or net <= NEGATIVE_NET:
+        return "negative"
+    if net >= POSITIVE_NET:
+        return "positive"
+    if sentiment.neutral / total >= NEUTRAL_SHARE:
+        return "neutral"
+    return "mixed"
+
+
+class JourneyPoint(BaseModel):
+    id: str = Field(description="The stage or touchpoint id in the journey map.")
+    name: str = Field(description="Its display name.")
+    sentences: int = Field(description="Scored sentences assigned here.")
+    comments: int = Field(description="Comments with at least one scored sentence here.")
+    sentiment: SentimentDistribution = Field(description="Sentiment of the sentences here.")
+    net_sentiment: float | None = Field(description="% positive − % negative sentences (−100..100); null with none.")
+    top_emotions: list[EmotionScore] = Field(description="Up to 3 strongest emotions by mean probability, not neutral.")
+    defining_moment: Moment | None = Field(
+        description=f"negative, positive, neutral (flat) or mixed; null under {MIN_SENTENCES} sentences."
+    )
+
+
+class TouchpointInsight(JourneyPoint):
+    pass
+
+
+class StageInsight(JourneyPoint):
+    touchpoints: list[TouchpointInsight] = Field(description="The stage's touchpoints in map order, all of them.")
+
+
+Point = TypeVar("Point", bound=JourneyPoint)
+
+
+class CurvePoint(BaseModel):
+    stage: str = Field(description="Stage id.")
+    net_sentiment: float | None = Field(description="The stage's net sentiment; null when it has no sentences.")
+
+
+class JourneyReport(BaseModel):
+    journey: str = Field(description="The journey map's name.")
+    stages: list[StageInsight] = Field(description="Every stage of the map in journey order, even with no volume.")
+    curve: list[CurvePoint] = Field(description="Net sentiment per stage in journey order: the emotional curve.")
+    unassigned_sentences: int = Field(description="Scored sentences that match no stage of the journey.")
+
+
+def journey_curve(conn: Connection | Engine, journey: JourneyMap, f: InsightFilter) -> JourneyReport:
+    with reading(conn) as connection:
+        groups = connection.execute(_touchpoint_measures(f)).mappings().all()
+        # Comments are counted distinct per stage too: one comment often touches two touchpoints of a
+        # stage, so a stage's count cannot be summed from its touchpoints' as the other measures are.
+        stage_comments = {
+            row["stage"]: int(row["comments"]) for row in connection.execute(_stage_comments(f)).mappings()
+        }
+    by_touchpoint: dict[tuple[str | None, str | None], _Totals] = {}
+    by_stage: dict[str | None, _Totals] = defaultdict(_Totals)
+    for row in groups:
+        by_touchpoint[(row["stage"], row["touchpoint"])] = _Totals.of(row)
+        by_stage[row["stage"]].add(row)
+    for stage_id, comments in stage_comments.items():
+        by_stage[stage_id].comments = comments
+    stages = [
+        _point(
+            StageInsight,
+            stage.id,
+            stage.name,
+            by_stage.get(stage.id),
+            touchpoints=[
+                _point(TouchpointInsight, tp.id, tp.name, by_touchpoint.get((stage.id, tp.id)))
+                for tp in stage.touchpoints
+            ],
+        )
+        for stage in journey.stages
+    ]
+    known = {stage.id for stage in journey.stages}
+    return JourneyReport(
+        journey=journey.name,
+        stages=stages,
+        curve=[CurvePoint(stage=s.id, net_sentiment=s.net_sentiment) for s in stages],
+        unassigned_sentences=sum(t.sentences for stage_id, t in by_stage.items() if stage_id not in known),
+    )
+
+
+@dataclass
+class _Totals:
+    """The additive measures of a set of sentences: a stage's are the sum of its touchpoints' (and of its
+    sentences with no touchpoint), so the heavy per-emotion aggregation runs once, per touchpoint."""
+
+    sentences: int = 0
+    comments: int = 0
+    sentiment_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SENTIMENT_LABELS, 0))
+    emotion_sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(EMOTION_LABELS, 0.0))
+    with_emotions: int = 0
+
+    @classmethod
+    def of(cls, row: RowMapping) -> _Totals:
+        totals = cls(comments=int(row["comments"]))
+        totals.add(row)
+        return totals
+
+    def add(self, row: RowMapping) -> None:
+        self.sentences += int(row["sentences"])
+        for label in SENTIMENT_LABELS:
+            self.sentiment_counts[label] += int(row[f"n_{label}"])
+        for label in EMOTION_LABELS:
+            self.emotion_sums[label] += float(row[emotion_column(label)] or 0.0)
+        self.with_emotions += int(row["with_emotions"])
+
+    def sentiment(self) -> SentimentDistribution:
+        return SentimentDistribution.of(*(self.sentiment_counts[label] for label in SENTIMENT_LABELS))
+
+    def emotion_means(self) -> dict[str, float]:
+        return {label: measures.share(total, self.with_emotions) for label, total in self.emotion_sums.items()}
+
+
+def _touchpoint_measures(f: InsightFilter) -> AnySelect:
+    query = select(
+        sr.stage,
+        sr.touchpoint,
+        measures.sentence_count(),
+        measures.comment_count(),
+        *measures.sentiment_counts(),
+        *measures.emotion_sums(),
+        measures.emotion_scored(),
+    )
+    return apply(query, f).group_by(sr.stage, sr.touchpoint)
+
+
+def _stage_comments(f: InsightFilter) -> AnySelect:
+    return apply(select(sr.stage, measures.comment_count()), f).group_by(sr.stage)
+
+
+def _point(cls: type[Point], id_: str, name: str, totals: _Totals | None, **extra: Any) -> Point:
+    totals = totals or _Totals()
+    sentiment = totals.sentiment()
+    return cls(
+        id=id_,
+        name=name,
+        sentences=totals.sentences,
+        comments=totals.comments,
+        sentiment=sentiment,
+        net_sentiment=sentiment.net(),
+        top_emotions=measures.top_emotions(totals.emotion_means()),
+        defining_moment=defining_moment(sentiment),
+        **extra,
+    )

@@ -1,0 +1,124 @@
+"""The measures the insights share: SQL aggregate expressions over sentence_result and their result models.
+
+Each insight module selects the measures it needs next to its own grouping keys; reading a row back
+goes through the helpers here so that every report rounds and shapes numbers the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Label, RowMapping, case, distinct, func
+
+from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+from vocengine.store.tables import ekman_column, emotion_column, sentence_result
+
+SHARE_DIGITS = 4
+NET_DIGITS = 2
+
+sr = sentence_result.c
+
+
+class SentimentDistribution(BaseModel):
+    """How many scored sentences fall in each sentiment class, and their shares of the total."""
+
+    negative: int = Field(description="Number of negative sentences.")
+    neutral: int = Field(description="Number of neutral sentences.")
+    positive: int = Field(description="Number of positive sentences.")
+    negative_share: float = Field(description="Negative sentences / all scored sentences (0..1; 0 when none).")
+    neutral_share: float = Field(description="Neutral sentences / all scored sentences (0..1; 0 when none).")
+    positive_share: float = Field(description="Positive sentences / all scored sentences (0..1; 0 when none).")
+
+    @classmethod
+    def of(cls, negative: int, neutral: int, positive: int) -> SentimentDistribution:
+        total = negative + neutral + positive
+        return cls(
+            negative=negative,
+            neutral=neutral,
+            positive=positive,
+            negative_share=share(negative, total),
+            neutral_share=share(neutral, total),
+            positive_share=share(positive, total),
+        )
+
+    @property
+    def total(self) -> int:
+        return self.negative + self.neutral + self.positive
+
+    def net(self) -> float | None:
+        """% positive − % negative (−100..100); None with no sentences, where 0 would claim a balance."""
+        if self.total == 0:
+            return None
+        return round(100.0 * (self.positive - self.negative) / self.total, NET_DIGITS)
+
+
+class EmotionScore(BaseModel):
+    label: str = Field(description="A GoEmotions label.")
+    mean: float = Field(description="Mean probability of the label over the sentences (0..1).")
+
+
+def share(part: float, total: float) -> float:
+    return round(part / total, SHARE_DIGITS) if total else 0.0
+
+
+def sentence_count() -> Label[int]:
+    return func.count().label("sentences")
+
+
+def comment_count() -> Label[int]:
+    return func.count(distinct(sr.response_id)).label("comments")
+
+
+def sentiment_counts() -> list[Label[int]]:
+    # COUNT of a CASE without ELSE counts matches and is 0, never NULL, for a group with none.
+    return [func.count(case((sr.sentiment == label, 1))).label(f"n_{label}") for label in SENTIMENT_LABELS]
+
+
+def emotion_means() -> list[Label[float]]:
+    return [func.avg(sr[emotion_column(label)]).label(emotion_column(label)) for label in EMOTION_LABELS]
+
+
+def emotion_sums() -> list[Label[float]]:
+    """Sums, not means, for groups that are added up afterwards; with `emotion_scored` they give exact means."""
+    return [func.sum(sr[emotion_column(label)]).label(emotion_column(label)) for label in EMOTION_LABELS]
+
+
+def emotion_scored() -> Label[int]:
+    # The emotion head scores every label of a sentence or none, so one column counts the scored sentences.
+    return func.count(sr[emotion_column(EMOTION_LABELS[0])]).label("with_emotions")
+
+
+def ekman_means() -> list[Label[float]]:
+    return [func.avg(sr[ekman_column(label)]).label(ekman_column(label)) for label in EKMAN_LABELS]
+
+
+def has_emotion(index: int) -> ColumnElement[int]:
+    """1 when the sentence's emotion_mask holds EMOTION_LABELS[index], else 0."""
+    return case((sr.emotion_mask.bitwise_and(1 << index) != 0, 1), else_=0)
+
+
+def distribution(row: RowMapping) -> SentimentDistribution:
+    return SentimentDistribution.of(*(int(row[f"n_{label}"] or 0) for label in SENTIMENT_LABELS))
+
+
+def means(row: RowMapping, labels: Iterable[str], column: Callable[[str], str]) -> dict[str, float]:
+    """Label → mean read from `row[column(label)]`; 0 where no sentence carried a score (AVG is NULL)."""
+    return {label: round(float(row[column(label)] or 0.0), SHARE_DIGITS) for label in labels}
+
+
+def emotions(row: RowMapping) -> dict[str, float]:
+    return means(row, EMOTION_LABELS, emotion_column)
+
+
+def ekman(row: RowMapping) -> dict[str, float]:
+    return means(row, EKMAN_LABELS, ekman_column)
+
+
+def top_emotions(mean_by_label: Mapping[str, float], n: int = 3) -> list[EmotionScore]:
+    """The n strongest emotions by mean probability. "neutral" is left out: it says nothing of how it felt."""
+    ranked = sorted(
+        ((label, mean) for label, mean in mean_by_label.items() if label != "neutral" and mean > 0),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return [EmotionScore(label=label, mean=mean) for label, mean in ranked[:n]]
