@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from api.deps import EngineDep, ReadKey
@@ -10,7 +12,7 @@ from api.filters import FilterDep
 from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
-NOT_FOUND = {404: {"model": ErrorResponse, "description": "no stored response of this account"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "no stored response of this account"}}
 
 
 @router.get("/{account_id}", response_model=AccountReport, responses=NOT_FOUND, summary="An account's health")
