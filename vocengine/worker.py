@@ -150,7 +150,9 @@ class ScoringWorker:
         self, analyzer: Analyzer, claimed: Sequence[queue.Claimed]
     ) -> tuple[dict[queue.Claimed, tuple[CommentAnalysis, np.ndarray]], dict[int, str]]:
         try:
-            results, embeddings = analyzer.analyze_with_embeddings([c.text for c in claimed])
+            results, embeddings = analyzer.analyze_with_embeddings(
+                [c.text for c in claimed], [str(c.id) for c in claimed]
+            )
             return dict(zip(claimed, zip(results, embeddings, strict=True), strict=True)), {}
         except Exception:  # noqa: BLE001 - one bad row must not sink its batch: find it alone
             log.exception("a batch failed; scoring its %d responses one by one", len(claimed))
@@ -158,7 +160,7 @@ class ScoringWorker:
         errors: dict[int, str] = {}
         for item in claimed:
             try:
-                [result], [embedding] = analyzer.analyze_with_embeddings([item.text])
+                [result], [embedding] = analyzer.analyze_with_embeddings([item.text], [str(item.id)])
                 scored[item] = (result, embedding)
             except Exception as exc:  # noqa: BLE001
                 errors[item.id] = f"{type(exc).__name__}: {exc}"

@@ -12,7 +12,9 @@ from api.filters import FilterDep
 from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "no stored response of this account"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "no stored response of this account"}
+}
 
 
 @router.get("/{account_id}", response_model=AccountReport, responses=NOT_FOUND, summary="An account's health")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import exists, func, select
 
 from api.deps import AnalyzerDep, EngineDep, IngestKey, ReadKey, StateDep
@@ -59,6 +59,12 @@ class ResponseSummary(BaseModel):
     attempts: int
     last_error: str | None = Field(description="why scoring failed, when it did")
     sentiment: str | None = Field(description="the comment's sentiment once scored")
+
+    @field_validator("submitted_at", "received_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        # SQLite hands back the stored UTC wall time without its offset.
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class ResponsePage(BaseModel):

@@ -47,6 +47,10 @@ def test_the_worker_scores_pending_responses_and_stores_sentences(service):
     assert first.e_joy is not None and first.k_joy is not None and len(first.embedding) == 32 * 2
     german = [r for r in rows if r.text == "Das ist gut."][0]
     assert german.sentiment is None  # not English: kept, not scored
+    with service.client("read") as client:
+        detail = client.get(f"/v1/responses/{first.response_id}").json()
+    assert detail["analysis"]["id"] == str(first.response_id) and detail["status"] == "done"
+    assert detail["received_at"].endswith(("Z", "+00:00"))
 
 
 def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(service):
