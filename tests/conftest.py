@@ -47,50 +47,17 @@ def default_analyzer():
 
 # -- databases: every storage test runs on the embedded SQLite and on a real PostgreSQL -------------
 
-POSTGRES_URL = os.environ.get("VOCENGINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_problem() -> str | None:
-    from sqlalchemy import create_engine, text
-
-    try:
-        engine = create_engine(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means the same to the tests
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-    return None
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path):
-    """A fresh, empty database: a SQLite file (WAL), or a new schema in the PostgreSQL server.
-
-    Without a reachable PostgreSQL these tests fail loudly; VOCENGINE_SKIP_POSTGRES=1 turns that into a
-    visible skip on a machine that has none."""
+    """A fresh, empty database: a SQLite file (WAL), or a new schema in the PostgreSQL server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vocengine.db'}"
         return
-    problem = _postgres_problem()
-    if problem:
-        message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({problem})"
-        if os.environ.get("VOCENGINE_SKIP_POSTGRES") == "1":
-            pytest.skip(message + "; skipped because VOCENGINE_SKIP_POSTGRES=1")
-        pytest.fail(message + ". Start one, or set VOCENGINE_SKIP_POSTGRES=1 to skip these tests.")
-    import uuid
+    from tests.databases import postgres_schema
 
-    from sqlalchemy import create_engine, text
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,19 +7,16 @@ turns that into a visible skip.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy import Engine, delete
 
+from tests.databases import postgres_schema
 from tests.vocengine.insights.builders import Feedback
 from vocengine.insights.filters import response
 from vocengine.store.db import make_engine, migrate
 from vocengine.store.tables import sentence_result
-
-POSTGRES_URL = os.environ.get("VOCENGINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
@@ -32,29 +29,13 @@ def sqlite_engine() -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def postgresql_engine() -> Iterator[Engine]:
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 5})
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means the same here
-        admin.dispose()
-        message = f"PostgreSQL is not reachable at {POSTGRES_URL} ({type(exc).__name__}: {str(exc).splitlines()[0]})"
-        if os.environ.get("VOCENGINE_SKIP_POSTGRES") == "1":
-            pytest.skip(message + "; skipped because VOCENGINE_SKIP_POSTGRES=1")
-        pytest.fail(message + ". Start one, or set VOCENGINE_SKIP_POSTGRES=1 to skip these tests.", pytrace=False)
-    schema = f"insights_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    engine = make_engine(f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}")
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with postgres_schema("insights") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
