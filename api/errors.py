@@ -82,6 +82,10 @@ def install(app: FastAPI) -> None:
     async def _api(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.message, exc.details, exc.code)
 
+    @app.exception_handler(LookupError)
+    async def _missing(_request: Request, exc: LookupError) -> JSONResponse:
+        return error_response(404, str(exc).strip("'\""))
+
     @app.exception_handler(VocengineError)
     async def _engine(_request: Request, exc: VocengineError) -> JSONResponse:
         return error_response(422, str(exc), code=exc.code)

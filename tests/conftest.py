@@ -71,19 +71,14 @@ def db_engine(database_url: str):
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A complete model folder (config + safetensors) on the tiny random BERT: a real model, fast."""
-    import torch
-
-    from vocengine.model.artifact import ModelConfig, build_network, save_model
+def tiny_config(**overrides):
+    """The config of a model on the tiny random BERT: every label, flat thresholds."""
+    from vocengine.model.artifact import ModelConfig
     from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
 
-    torch.manual_seed(1)
-    network = build_network(tiny_base, n_labels=(len(EMOTION_LABELS), len(EKMAN_LABELS), len(SENTIMENT_LABELS)))
-    config = ModelConfig(
-        model_version="tiny-test",
-        base_model="tiny random BERT",
+    fields = dict(
+        model_version="test-1",
+        base_model="tiny",
         hidden_size=32,
         emotion_labels=list(EMOTION_LABELS),
         emotion_thresholds=[0.5] * len(EMOTION_LABELS),
@@ -91,6 +86,20 @@ def tiny_model_dir(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ekman_thresholds=[0.5] * len(EKMAN_LABELS),
         sentiment_labels=list(SENTIMENT_LABELS),
     )
+    return ModelConfig(**{**fields, **overrides})
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete model folder (config + safetensors) on the tiny random BERT: a real model, fast."""
+    import torch
+
+    from vocengine.model.artifact import build_network, save_model
+    from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+
+    torch.manual_seed(1)
+    network = build_network(tiny_base, n_labels=(len(EMOTION_LABELS), len(EKMAN_LABELS), len(SENTIMENT_LABELS)))
+    config = tiny_config(model_version="tiny-test")
     out = tmp_path_factory.mktemp("tiny-model")
     save_model(network, config, out)
     return out

@@ -148,8 +148,9 @@ def render(model_dir: Path) -> str:
         "",
         "## Known limits",
         "- English only. Other languages are detected and left unscored rather than guessed.",
-        '- Trained on Reddit comments and tweets, not on customer feedback: product vocabulary ("the portal", '
-        '"renewal quote") and B2B politeness are under-represented. Retrain on your labels (issue: retraining).',
+        "- Trained mostly on Reddit comments and tweets. The 600 feedback sentences in the mix were written by the "
+        'project team, not by real customers: product vocabulary ("the portal", "renewal quote") and B2B politeness '
+        "are still under-represented, and the feedback check above shares their authors. Retrain on your own labels.",
         "- Rare GoEmotions labels (grief, relief, pride, nervousness) have few training examples and low F1; treat "
         "them as hints. Sarcasm is mostly missed.",
         "- Comment-level scores are rolled up from sentences (emotion: the strongest sentence; sentiment: a "

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import EngineDep, ReadKey
-from api.errors import ApiError, ErrorResponse
+from api.errors import ErrorResponse
 from api.filters import FilterDep
 from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
+# LookupError (no such account) becomes 404 in api.errors.
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "no stored response of this account"}
 }
@@ -20,10 +21,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 @router.get("/{account_id}", response_model=AccountReport, responses=NOT_FOUND, summary="An account's health")
 def get_account(account_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey) -> AccountReport:
     """Each contact's comments, sentiment and status; the account's status is its worst contact's."""
-    try:
-        return account_health(engine, account_id, f)
-    except LookupError as exc:
-        raise ApiError(404, str(exc).strip("'\"")) from exc
+    return account_health(engine, account_id, f)
 
 
 @router.get(
@@ -37,7 +35,4 @@ def get_review_eligibility(
 ) -> ReviewEligibility:
     """Yes only if this contact's own recent experience is positive and no other contact of the same account
     is having a bad one; the reasons say why not."""
-    try:
-        return review_eligibility(engine, account_id, contact_id, f)
-    except LookupError as exc:
-        raise ApiError(404, str(exc).strip("'\"")) from exc
+    return review_eligibility(engine, account_id, contact_id, f)

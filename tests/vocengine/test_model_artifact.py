@@ -3,24 +3,10 @@ import json
 import pytest
 import torch
 
+from tests.conftest import tiny_config
 from vocengine.errors import ModelLoadError
-from vocengine.model.artifact import ModelConfig, build_network, load_model, save_model
-from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+from vocengine.model.artifact import build_network, load_model, save_model
 from vocengine.model.predictor import Predictor
-
-
-def tiny_config(**overrides) -> ModelConfig:
-    fields = dict(
-        model_version="test-1",
-        base_model="tiny",
-        hidden_size=32,
-        emotion_labels=list(EMOTION_LABELS),
-        emotion_thresholds=[0.5] * len(EMOTION_LABELS),
-        ekman_labels=list(EKMAN_LABELS),
-        ekman_thresholds=[0.5] * len(EKMAN_LABELS),
-        sentiment_labels=list(SENTIMENT_LABELS),
-    )
-    return ModelConfig(**{**fields, **overrides})
 
 
 def test_save_and_load_round_trip_gives_the_same_predictions(tiny_base, tmp_path):
