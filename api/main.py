@@ -6,6 +6,7 @@ uvicorn --factory api.main:create_app      (or `vocengine serve`)
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,7 @@ from api import errors
 from api.routers import accounts, analyze, health, insights, journey_maps, responses
 from api.state import ServiceState
 from vocengine.analyzer import Analyzer
+from vocengine.insights.frame import DEFAULT_CACHE
 from vocengine.settings import Settings, get_settings
 from vocengine.store.db import make_engine, migrate
 from vocengine.store.journeys import ensure_active
@@ -53,6 +55,8 @@ def create_app(
             state.worker = ScoringWorker(db, state.analyzer, settings)
             state.worker.start_thread()
         app.state.service = state
+        # Load the insight queries' in-memory columns now, beside the server, not on the first query.
+        threading.Thread(target=DEFAULT_CACHE.get, args=(db,), name="vocengine-insights-warmup", daemon=True).start()
         try:
             yield
         finally:

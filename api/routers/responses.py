@@ -35,13 +35,27 @@ class IngestItem(BaseModel):
 
 
 class IngestResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "accepted": 1,
+                    "duplicates": 1,
+                    "items": [
+                        {"index": 0, "id": 41, "status": "duplicate"},
+                        {"index": 1, "id": 57, "status": "accepted"},
+                    ],
+                }
+            ]
+        }
+    )
     accepted: int
     duplicates: int
     items: list[IngestItem]
 
 
 class ResponseSummary(BaseModel):
-    id: int
+    id: int = Field(examples=[57])
     source: str
     external_id: str
     text: str = Field(description="redacted")
@@ -67,7 +81,18 @@ class ResponseSummary(BaseModel):
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+SUMMARY_EXAMPLE = {
+    "id": 57, "source": "survey", "external_id": "qualtrics-R_3kP9",
+    "text": "Sales were great. Onboarding was a nightmare: write to [EMAIL].",
+    "submitted_at": "2026-11-20T09:30:00Z", "received_at": "2026-11-20T09:30:02Z", "channel": "email",
+    "persona": "admin", "account_id": "acme", "contact_id": "jane", "segments": {"region": "EMEA"},
+    "score": 6, "score_type": "nps", "language": "en", "status": "done", "attempts": 1, "last_error": None,
+    "sentiment": "negative",
+}  # fmt: skip
+
+
 class ResponsePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [SUMMARY_EXAMPLE], "next_cursor": "NTc="}]})
     items: list[ResponseSummary]
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last one")
 

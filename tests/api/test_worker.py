@@ -138,3 +138,12 @@ def test_concurrent_workers_share_the_queue_without_overlap(service):
         t.join(timeout=60)
     every = [rid for ids in claims.values() for rid in ids]
     assert len(every) == 45 and len(set(every)) == 45
+
+
+def test_scoring_a_response_again_replaces_its_analysis(service):
+    [rid] = push(service, ["The invoice was wrong. Support fixed it."])
+    service.drain()
+    with service.engine.begin() as connection:  # as a rescoring would: back in the queue
+        connection.execute(update(RESPONSE).values(status="pending").where(RESPONSE.c.id == rid))
+    assert service.drain() == 1
+    assert results(service) == (1, 2)

@@ -1,18 +1,24 @@
-"""Emotions by group: how strongly, and in how many comments, each emotion shows per stage, persona, etc."""
+"""Emotions by group: how strongly, and in how many comments, each emotion shows per stage, persona, etc.
+
+Computed from the in-memory sentence frame (`frame.py`); a filter with a segment condition is answered in
+SQL (`emotions_by_sql`), since segments live in JSON on the response and are not held in the frame.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, RowMapping, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply
-from vocengine.insights.measures import SentimentDistribution
-from vocengine.model.labels import EMOTION_LABELS
-from vocengine.store.tables import sentence_result
+from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields
+from vocengine.insights.measures import Record, SentimentDistribution
+from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
+from vocengine.store.tables import ekman_column, emotion_column, sentence_result
 
 GROUPABLE: tuple[str, ...] = ("stage", "touchpoint", "persona", "source", "channel")
 
@@ -39,11 +45,26 @@ class EmotionReport(BaseModel):
     groups: list[EmotionGroup] = Field(description="One entry per group with data, largest first.")
 
 
-def emotions_by(conn: Connection | Engine, group_by: Sequence[str], f: InsightFilter) -> EmotionReport:
+def emotions_by(
+    conn: Connection | Engine, group_by: Sequence[str], f: InsightFilter, *, cache: FrameCache | None = None
+) -> EmotionReport:
+    keys = _checked(group_by)
+    if f.segment:
+        return emotions_by_sql(conn, keys, f)
+    sentence_rows, comment_rows = _frame_rows(frame_of(conn, cache), keys, f)
+    return _report(keys, sentence_rows, comment_rows)
+
+
+def emotions_by_sql(conn: Connection | Engine, group_by: Sequence[str], f: InsightFilter) -> EmotionReport:
+    """The same report aggregated in SQL: any filter, segments included, with no frame in memory."""
     keys = _checked(group_by)
     with reading(conn) as connection:
         sentence_rows = connection.execute(_sentence_measures(keys, f)).mappings().all()
         comment_rows = connection.execute(_comment_measures(keys, f)).mappings().all()
+    return _report(keys, sentence_rows, comment_rows)
+
+
+def _report(keys: list[str], sentence_rows: Sequence[Record], comment_rows: Sequence[Record]) -> EmotionReport:
     by_key = {tuple(row[k] for k in keys): row for row in comment_rows}
     groups = [_group(keys, row, by_key[tuple(row[k] for k in keys)]) for row in sentence_rows]
     groups.sort(key=lambda g: (-g.sentences, [(v is None, v or "") for v in g.key.values()]))
@@ -96,7 +117,46 @@ def _comment_measures(keys: list[str], f: InsightFilter) -> AnySelect:
     ).group_by(*outer_keys)
 
 
-def _group(keys: list[str], row: RowMapping, comment_row: RowMapping) -> EmotionGroup:
+def _frame_rows(
+    frame: SentenceFrame, keys: list[str], f: InsightFilter
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows `_sentence_measures` and `_comment_measures` give, computed from the frame."""
+    rows = frame.select(f)
+    groups = frame.group(rows, [frame.codes(k, rows) for k in keys])
+    if keys and groups.size == 0:
+        return [], []
+    vocabularies = [frame.column(k).vocabulary for k in keys]
+    key_codes = [codes.tolist() for codes in groups.keys]
+    names: list[dict[str, str | None]] = [
+        {k: vocabulary[codes[g]] for k, vocabulary, codes in zip(keys, vocabularies, key_codes, strict=True)}
+        for g in range(groups.size)
+    ]
+    emotion_names = [emotion_column(label) for label in EMOTION_LABELS]
+    ekman_names = [ekman_column(label) for label in EKMAN_LABELS]
+    has_names = [f"has_{i}" for i in range(len(EMOTION_LABELS))]
+    sentence_rows = [
+        key
+        | {"sentences": n}
+        | sentiment
+        | dict(zip(emotion_names, emotions, strict=True))
+        | dict(zip(ekman_names, ekman, strict=True))
+        for key, n, sentiment, emotions, ekman in zip(
+            names,
+            groups.sentences().tolist(),
+            sentiment_fields(groups.sentiment_counts()),
+            groups.means(frame.emotions_t, frame.emotions_scored, frame.emotions_valid_t),
+            groups.means(frame.ekman_t, frame.ekman_scored, frame.ekman_valid_t),
+            strict=True,
+        )
+    ]
+    comment_rows = [
+        key | {"comments": n} | dict(zip(has_names, showing, strict=True))
+        for key, n, showing in zip(names, groups.comments().tolist(), groups.comments_showing().tolist(), strict=True)
+    ]
+    return sentence_rows, comment_rows
+
+
+def _group(keys: list[str], row: Record, comment_row: Record) -> EmotionGroup:
     sentiment = measures.distribution(row)
     comments = int(comment_row["comments"])
     return EmotionGroup(

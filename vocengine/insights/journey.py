@@ -7,21 +7,26 @@ A defining moment says what a stage or touchpoint is for the customer, by this r
   - positive  net sentiment ≥ POSITIVE_NET: a moment of delight;
   - neutral   neutral share ≥ NEUTRAL_SHARE: a flat moment, dangerous because nothing there wins loyalty;
   - mixed     anything else.
+
+Computed from the in-memory sentence frame (`frame.py`); a filter with a segment condition is answered in
+SQL (`journey_curve_sql`), since segments live in JSON on the response and are not held in the frame.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, RowMapping, select
+from sqlalchemy import Connection, Engine, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply
-from vocengine.insights.measures import EmotionScore, SentimentDistribution
+from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields
+from vocengine.insights.measures import EmotionScore, Record, SentimentDistribution
 from vocengine.journey.maps import JourneyMap
 from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import emotion_column, sentence_result
@@ -87,7 +92,17 @@ class JourneyReport(BaseModel):
     unassigned_sentences: int = Field(description="Scored sentences that match no stage of the journey.")
 
 
-def journey_curve(conn: Connection | Engine, journey: JourneyMap, f: InsightFilter) -> JourneyReport:
+def journey_curve(
+    conn: Connection | Engine, journey: JourneyMap, f: InsightFilter, *, cache: FrameCache | None = None
+) -> JourneyReport:
+    if f.segment:
+        return journey_curve_sql(conn, journey, f)
+    groups, stage_comments = _frame_rows(frame_of(conn, cache), f)
+    return _report(journey, groups, stage_comments)
+
+
+def journey_curve_sql(conn: Connection | Engine, journey: JourneyMap, f: InsightFilter) -> JourneyReport:
+    """The same report aggregated in SQL: any filter, segments included, with no frame in memory."""
     with reading(conn) as connection:
         groups = connection.execute(_touchpoint_measures(f)).mappings().all()
         # Comments are counted distinct per stage too: one comment often touches two touchpoints of a
@@ -95,6 +110,39 @@ def journey_curve(conn: Connection | Engine, journey: JourneyMap, f: InsightFilt
         stage_comments = {
             row["stage"]: int(row["comments"]) for row in connection.execute(_stage_comments(f)).mappings()
         }
+    return _report(journey, groups, stage_comments)
+
+
+def _frame_rows(frame: SentenceFrame, f: InsightFilter) -> tuple[list[dict[str, Any]], dict[str | None, int]]:
+    """The rows of `_touchpoint_measures` and the counts of `_stage_comments`, computed from the frame."""
+    rows = frame.select(f)
+    stage, touchpoint = frame.column("stage").vocabulary, frame.column("touchpoint").vocabulary
+    groups = frame.group(rows, [frame.codes("stage", rows), frame.codes("touchpoint", rows)])
+    emotion_names = [emotion_column(label) for label in EMOTION_LABELS]
+    touchpoint_rows = [
+        {"stage": stage[s], "touchpoint": touchpoint[t], "sentences": n, "comments": c}
+        | sentiment
+        | dict(zip(emotion_names, sums, strict=True))
+        | {"with_emotions": scored}
+        for s, t, n, c, sentiment, sums, scored in zip(
+            groups.keys[0].tolist(),
+            groups.keys[1].tolist(),
+            groups.sentences().tolist(),
+            groups.comments().tolist(),
+            sentiment_fields(groups.sentiment_counts()),
+            groups.sums(frame.emotions_t).T.tolist(),
+            groups.count(frame.emotions_scored).tolist(),
+            strict=True,
+        )
+    ]
+    stages = frame.group(rows, [frame.codes("stage", rows)])
+    stage_comments = {
+        stage[code]: n for code, n in zip(stages.keys[0].tolist(), stages.comments().tolist(), strict=True)
+    }
+    return touchpoint_rows, stage_comments
+
+
+def _report(journey: JourneyMap, groups: Sequence[Record], stage_comments: dict[str | None, int]) -> JourneyReport:
     by_touchpoint: dict[tuple[str | None, str | None], _Totals] = {}
     by_stage: dict[str | None, _Totals] = defaultdict(_Totals)
     for row in groups:
@@ -136,12 +184,12 @@ class _Totals:
     with_emotions: int = 0
 
     @classmethod
-    def of(cls, row: RowMapping) -> _Totals:
+    def of(cls, row: Record) -> _Totals:
         totals = cls(comments=int(row["comments"]))
         totals.add(row)
         return totals
 
-    def add(self, row: RowMapping) -> None:
+    def add(self, row: Record) -> None:
         self.sentences += int(row["sentences"])
         for label in SENTIMENT_LABELS:
             self.sentiment_counts[label] += int(row[f"n_{label}"])

@@ -1,5 +1,7 @@
 """The measures the insights share: SQL aggregate expressions over sentence_result and their result models.
 
+Rows are read by name, whether they come from SQL or are computed from the in-memory frame (`frame.py`).
+
 Each insight module selects the measures it needs next to its own grouping keys; reading a row back
 goes through the helpers here so that every report rounds and shapes numbers the same way.
 """
@@ -7,12 +9,16 @@ goes through the helpers here so that every report rounds and shapes numbers the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Label, RowMapping, case, distinct, func
+from sqlalchemy import ColumnElement, Label, case, distinct, func
 
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import ekman_column, emotion_column, sentence_result
+
+# A row read by name: a RowMapping from SQL, or a dict computed from the sentence frame.
+Record = Mapping[Any, Any]
 
 SHARE_DIGITS = 4
 NET_DIGITS = 2
@@ -98,20 +104,20 @@ def has_emotion(index: int) -> ColumnElement[int]:
     return case((sr.emotion_mask.bitwise_and(1 << index) != 0, 1), else_=0)
 
 
-def distribution(row: RowMapping) -> SentimentDistribution:
+def distribution(row: Record) -> SentimentDistribution:
     return SentimentDistribution.of(*(int(row[f"n_{label}"] or 0) for label in SENTIMENT_LABELS))
 
 
-def means(row: RowMapping, labels: Iterable[str], column: Callable[[str], str]) -> dict[str, float]:
+def means(row: Record, labels: Iterable[str], column: Callable[[str], str]) -> dict[str, float]:
     """Label → mean read from `row[column(label)]`; 0 where no sentence carried a score (AVG is NULL)."""
     return {label: round(float(row[column(label)] or 0.0), SHARE_DIGITS) for label in labels}
 
 
-def emotions(row: RowMapping) -> dict[str, float]:
+def emotions(row: Record) -> dict[str, float]:
     return means(row, EMOTION_LABELS, emotion_column)
 
 
-def ekman(row: RowMapping) -> dict[str, float]:
+def ekman(row: Record) -> dict[str, float]:
     return means(row, EKMAN_LABELS, ekman_column)
 
 

@@ -5,19 +5,29 @@ that many customers go through and some hate outranks a rare one that all hate. 
 is a risk of its own (nothing there earns loyalty), reported as neutral_risk = volume × neutral share.
 Examples are negative sentences only, most negative first: praise is no example of a pain point.
 Only the map's touchpoints are ranked; sentences of an older map's touchpoints are left out.
+
+Computed from the in-memory sentence frame (`frame.py`), which also picks the examples; only their texts
+are read from the table. A filter with a segment condition is answered in SQL (`moments_sql`), since
+segments live in JSON on the response and are not held in the frame.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, RowMapping, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply
+from vocengine.insights.frame import FrameCache, Rows, SentenceFrame, frame_of, sentiment_fields
+from vocengine.insights.measures import Record
 from vocengine.journey.maps import JourneyMap
+from vocengine.model.labels import SENTIMENT_LABELS
 from vocengine.store.tables import sentence_result
 
 sr = sentence_result.c
@@ -53,17 +63,52 @@ class MomentsReport(BaseModel):
 
 
 def moments(
+    conn: Connection | Engine,
+    journey: JourneyMap,
+    f: InsightFilter,
+    limit: int = 20,
+    examples: int = 3,
+    *,
+    cache: FrameCache | None = None,
+) -> MomentsReport:
+    _check(limit, examples)
+    if f.segment:
+        return moments_sql(conn, journey, f, limit, examples)
+    with reading(conn) as connection:
+        frame = frame_of(connection, cache)
+        selected = frame.select(f)
+        rows = _ranked(_frame_volumes(frame, selected), journey, limit)
+        touchpoints = [row["touchpoint"] for row in rows]
+        quotes = _frame_examples(connection, frame, selected, touchpoints, examples) if examples else {}
+    return _report(rows, journey, quotes)
+
+
+def moments_sql(
     conn: Connection | Engine, journey: JourneyMap, f: InsightFilter, limit: int = 20, examples: int = 3
 ) -> MomentsReport:
+    """The same report aggregated in SQL: any filter, segments included, with no frame in memory."""
+    _check(limit, examples)
+    with reading(conn) as connection:
+        rows = _ranked(connection.execute(_volumes(f)).mappings().all(), journey, limit)
+        quotes = _examples(connection, [row["touchpoint"] for row in rows], f, examples) if examples else {}
+    return _report(rows, journey, quotes)
+
+
+def _check(limit: int, examples: int) -> None:
     if limit < 1 or examples < 0:
         raise ValueError(f"limit must be ≥ 1 and examples ≥ 0 (got limit={limit}, examples={examples})")
+
+
+def _ranked(volumes: Sequence[Record], journey: JourneyMap, limit: int) -> list[Record]:
     where = {tp.id: (stage, tp) for stage, tp in journey.touchpoints()}
-    with reading(conn) as connection:
-        rows = [row for row in connection.execute(_volumes(f)).mappings() if row["touchpoint"] in where]
-        order = {tp_id: i for i, tp_id in enumerate(where)}
-        rows.sort(key=lambda row: (-int(row["n_negative"]), -int(row["n_neutral"]), order[row["touchpoint"]]))
-        rows = rows[:limit]
-        quotes = _examples(connection, [row["touchpoint"] for row in rows], f, examples) if examples else {}
+    order = {tp_id: i for i, tp_id in enumerate(where)}
+    rows = [row for row in volumes if row["touchpoint"] in order]
+    rows.sort(key=lambda row: (-int(row["n_negative"]), -int(row["n_neutral"]), order[row["touchpoint"]]))
+    return rows[:limit]
+
+
+def _report(rows: Sequence[Record], journey: JourneyMap, quotes: Mapping[str, list[Example]]) -> MomentsReport:
+    where = {tp.id: (stage, tp) for stage, tp in journey.touchpoints()}
     ranked = []
     for row in rows:
         stage, tp = where[row["touchpoint"]]
@@ -116,7 +161,53 @@ def _examples(
     return quotes
 
 
-def _example(row: RowMapping) -> Example:
+def _frame_volumes(frame: SentenceFrame, rows: Rows) -> list[dict[str, Any]]:
+    """The rows of `_volumes`, computed from the frame."""
+    vocabulary = frame.column("touchpoint").vocabulary
+    groups = frame.group(rows, [frame.codes("touchpoint", rows)])
+    volumes = []
+    for code, n, c, sentiment in zip(
+        groups.keys[0].tolist(),
+        groups.sentences().tolist(),
+        groups.comments().tolist(),
+        sentiment_fields(groups.sentiment_counts()),
+        strict=True,
+    ):
+        if vocabulary[code] is not None:
+            volumes.append({"touchpoint": vocabulary[code], "sentences": n, "comments": c} | sentiment)
+    return volumes
+
+
+def _frame_examples(
+    connection: Connection, frame: SentenceFrame, rows: Rows, touchpoints: list[str], per_touchpoint: int
+) -> dict[str, list[Example]]:
+    """`_examples` with the ranking done on the frame: only the chosen sentences' texts are read."""
+    column = frame.column("touchpoint")
+    codes = [column.index[tp] for tp in touchpoints]
+    positions = np.arange(len(frame)) if rows is None else rows
+    touchpoint = column.codes[positions]
+    negative = frame.sentiment[positions] == SENTIMENT_LABELS.index("negative")
+    candidates = positions[negative & np.isin(touchpoint, codes)]
+    if len(candidates) == 0:
+        return {}
+    # By touchpoint, then most negative first, then id, as the SQL window orders them.
+    order = np.lexsort((frame.ids[candidates], -frame.p_negative[candidates], column.codes[candidates]))
+    ranked = candidates[order]
+    ranked_codes = column.codes[ranked]
+    first = np.flatnonzero(np.concatenate(([True], ranked_codes[1:] != ranked_codes[:-1])))
+    rank = np.arange(len(ranked)) - np.repeat(first, np.diff(np.append(first, len(ranked))))
+    chosen = ranked[rank < per_touchpoint]
+    ids = [int(i) for i in frame.ids[chosen]]
+    query = select(sr.id, sr.response_id, sr.text, sr.sentiment, sr.p_negative).where(sr.id.in_(ids))
+    found = {row["id"]: row for row in connection.execute(query).mappings()}
+    quotes: dict[str, list[Example]] = defaultdict(list)
+    for position, id_ in zip(chosen, ids, strict=True):
+        if id_ in found:  # a sentence deleted since the frame was read is left out
+            quotes[column.vocabulary[int(column.codes[position])] or ""].append(_example(found[id_]))
+    return quotes
+
+
+def _example(row: Record) -> Example:
     return Example(
         response_id=int(row["response_id"]),
         text=row["text"],

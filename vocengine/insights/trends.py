@@ -2,26 +2,35 @@
 
 Only periods with scored sentences are reported: a chart fills its own gaps, and the gaps are real
 (no feedback), not zeros.
+
+Computed from the in-memory sentence frame (`frame.py`); a filter with a segment condition is answered in
+SQL (`trends_sql`), since segments live in JSON on the response and are not held in the frame.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Date, Engine, Label, cast, func, literal_column, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply
-from vocengine.insights.measures import SentimentDistribution
-from vocengine.store.tables import sentence_result
+from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields, take
+from vocengine.insights.measures import Record, SentimentDistribution
+from vocengine.model.labels import EKMAN_LABELS
+from vocengine.store.tables import ekman_column, sentence_result
 
 Interval = Literal["day", "week"]
 INTERVALS: tuple[Interval, ...] = ("day", "week")
 
 sr = sentence_result.c
+DAY_MICROSECONDS = 86_400_000_000
+EPOCH_DAY = date(1970, 1, 1)  # a Thursday: three days after a Monday
 
 
 class TrendPoint(BaseModel):
@@ -39,11 +48,56 @@ class TrendReport(BaseModel):
     points: list[TrendPoint] = Field(description="One per period and stage with data, by period then stage.")
 
 
-def trends(conn: Connection | Engine, interval: Interval, f: InsightFilter) -> TrendReport:
-    if interval not in INTERVALS:
-        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, not {interval!r}")
+def trends(
+    conn: Connection | Engine, interval: Interval, f: InsightFilter, *, cache: FrameCache | None = None
+) -> TrendReport:
+    _check(interval)
+    if f.segment:
+        return trends_sql(conn, interval, f)
+    return _report(interval, _frame_rows(frame_of(conn, cache), interval, f))
+
+
+def trends_sql(conn: Connection | Engine, interval: Interval, f: InsightFilter) -> TrendReport:
+    """The same report aggregated in SQL: any filter, segments included, with no frame in memory."""
+    _check(interval)
     with reading(conn) as connection:
         rows = connection.execute(_measures(_period(connection.dialect.name, interval), f)).mappings().all()
+    return _report(interval, rows)
+
+
+def _check(interval: str) -> None:
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, not {interval!r}")
+
+
+def _frame_rows(frame: SentenceFrame, interval: Interval, f: InsightFilter) -> list[dict[str, Any]]:
+    """The rows of `_measures`, computed from the frame: periods are UTC days since the epoch, floored."""
+    rows = frame.select(f)
+    days = np.floor_divide(take(frame.occurred_at, rows), DAY_MICROSECONDS)
+    if interval == "week":
+        days -= (days + 3) % 7  # back to Monday
+    first = int(days.min()) if len(days) else 0
+    periods = days - first
+    stage = frame.column("stage").vocabulary
+    groups = frame.group(rows, [(periods, int(periods.max()) + 1 if len(periods) else 0), frame.codes("stage", rows)])
+    ekman_names = [ekman_column(label) for label in EKMAN_LABELS]
+    return [
+        {"period_start": EPOCH_DAY + timedelta(days=first + p), "stage": stage[s], "sentences": n, "comments": c}
+        | sentiment
+        | dict(zip(ekman_names, ekman, strict=True))
+        for p, s, n, c, sentiment, ekman in zip(
+            groups.keys[0].tolist(),
+            groups.keys[1].tolist(),
+            groups.sentences().tolist(),
+            groups.comments().tolist(),
+            sentiment_fields(groups.sentiment_counts()),
+            groups.means(frame.ekman_t, frame.ekman_scored, frame.ekman_valid_t),
+            strict=True,
+        )
+    ]
+
+
+def _report(interval: Interval, rows: Sequence[Record]) -> TrendReport:
     points = []
     for row in rows:
         sentiment = measures.distribution(row)
