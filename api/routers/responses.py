@@ -81,7 +81,7 @@ class ResponseSummary(BaseModel):
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-SUMMARY_EXAMPLE = {
+SUMMARY_EXAMPLE: dict[str, Any] = {
     "id": 57, "source": "survey", "external_id": "qualtrics-R_3kP9",
     "text": "Sales were great. Onboarding was a nightmare: write to [EMAIL].",
     "submitted_at": "2026-11-20T09:30:00Z", "received_at": "2026-11-20T09:30:02Z", "channel": "email",
