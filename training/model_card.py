@@ -151,6 +151,9 @@ def render(model_dir: Path) -> str:
         "- Trained mostly on Reddit comments and tweets. The 600 feedback sentences in the mix were written by the "
         'project team, not by real customers: product vocabulary ("the portal", "renewal quote") and B2B politeness '
         "are still under-represented, and the feedback check above shares their authors. Retrain on your own labels.",
+        '- Negation of a positive phrase is often missed: "They closed my ticket without fixing anything." reads '
+        "as positive, because closed tickets and fixes are praised in the training feedback. A comment's other "
+        "sentences usually outweigh it, but a single such sentence is mis-read (kept as a strict xfail test).",
         "- Rare GoEmotions labels (grief, relief, pride, nervousness) have few training examples and low F1; treat "
         "them as hints. Sarcasm is mostly missed.",
         "- Comment-level scores are rolled up from sentences (emotion: the strongest sentence; sentiment: a "

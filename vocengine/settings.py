@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # Tuned on training/data/touchpoint_eval/b2b_saas.jsonl and checked on the retail map:
     # python -m training.evaluate_touchpoints (figures in models/default/MODEL_CARD.md).
     touchpoint_threshold: float = Field(
-        0.32, ge=-1.0, le=1.0, description="similarity under which a sentence gets no touchpoint"
+        0.30, ge=-1.0, le=1.0, description="similarity under which a sentence gets no touchpoint"
     )
     touchpoint_top_k: int = Field(3, gt=0, description="a touchpoint scores the mean of its k closest prototypes")
     max_text_chars: int = Field(10_000, gt=0, description="longer texts are cut at a sentence boundary and flagged")

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import EngineDep, ReadKey
 from api.errors import ErrorResponse
+from api.examples import example
 from api.filters import FilterDep
 from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
 
@@ -18,7 +19,12 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/{account_id}", response_model=AccountReport, responses=NOT_FOUND, summary="An account's health")
+@router.get(
+    "/{account_id}",
+    response_model=AccountReport,
+    responses=NOT_FOUND | example("account"),
+    summary="An account's health",
+)
 def get_account(account_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey) -> AccountReport:
     """Each contact's comments, sentiment and status; the account's status is its worst contact's."""
     return account_health(engine, account_id, f)
@@ -27,7 +33,7 @@ def get_account(account_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey)
 @router.get(
     "/{account_id}/contacts/{contact_id}/review-eligibility",
     response_model=ReviewEligibility,
-    responses=NOT_FOUND,
+    responses=NOT_FOUND | example("review_eligibility"),
     summary="Whether to ask this contact for a review now",
 )
 def get_review_eligibility(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AnalyzeKey, AnalyzerDep
+from api.examples import example
 from vocengine.schemas import CommentAnalysis
 
 router = APIRouter(prefix="/analyze", tags=["analyze"])
@@ -24,7 +25,7 @@ class AnalyzeResponse(BaseModel):
     results: list[CommentAnalysis]
 
 
-@router.post("", response_model=AnalyzeResponse, summary="Score text now, store nothing")
+@router.post("", response_model=AnalyzeResponse, responses=example("analyze"), summary="Score text now, store nothing")
 def analyze(request: AnalyzeRequest, analyzer: AnalyzerDep, _key: AnalyzeKey) -> AnalyzeResponse:
     """Sentiment, emotions and touchpoints (active journey map) of each text, as `vocengine analyze`
     writes them; the text comes back redacted. Needs the `ingest` or the `read` scope."""

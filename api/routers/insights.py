@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import AnalyzerDep, EngineDep, ReadKey
 from api.errors import ApiError, ErrorDetail
+from api.examples import example
 from api.filters import FilterDep
 from vocengine.insights.emotions import EmotionReport, emotions_by
 from vocengine.insights.journey import JourneyReport, journey_curve
@@ -18,7 +19,9 @@ router = APIRouter(tags=["insights"])
 GROUPS = ("stage", "touchpoint", "persona", "source", "channel")
 
 
-@router.get("/emotions", response_model=EmotionReport, summary="Emotions and sentiment by group")
+@router.get(
+    "/emotions", response_model=EmotionReport, responses=example("emotions"), summary="Emotions and sentiment by group"
+)
 def get_emotions(
     engine: EngineDep,
     f: FilterDep,
@@ -38,7 +41,9 @@ def get_emotions(
     return emotions_by(engine, keys, f)
 
 
-@router.get("/journey", response_model=JourneyReport, summary="The journey curve, stage by stage")
+@router.get(
+    "/journey", response_model=JourneyReport, responses=example("journey"), summary="The journey curve, stage by stage"
+)
 def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey) -> JourneyReport:
     """The active journey map in stage order, every stage and touchpoint with volume, sentiment, top emotions
     and its defining moment (positive, negative, neutral or mixed; null under 5 sentences)."""
@@ -46,7 +51,9 @@ def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: Re
     return journey_curve(engine, active.journey, f)
 
 
-@router.get("/moments", response_model=MomentsReport, summary="Touchpoints ranked by impact")
+@router.get(
+    "/moments", response_model=MomentsReport, responses=example("moments"), summary="Touchpoints ranked by impact"
+)
 def get_moments(
     engine: EngineDep,
     analyzer: AnalyzerDep,
@@ -61,7 +68,12 @@ def get_moments(
     return moments(engine, active.journey, f, limit=limit, examples=examples)
 
 
-@router.get("/trends", response_model=TrendReport, summary="Sentiment and emotions per stage over time")
+@router.get(
+    "/trends",
+    response_model=TrendReport,
+    responses=example("trends"),
+    summary="Sentiment and emotions per stage over time",
+)
 def get_trends(
     engine: EngineDep, f: FilterDep, _key: ReadKey, interval: Literal["day", "week"] = "week"
 ) -> TrendReport:

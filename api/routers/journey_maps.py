@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from api.deps import AdminKey, EngineDep, ReadKey, SessionDep
+from api.examples import example
 from vocengine.journey.maps import parse_journey_map
 from vocengine.store.journeys import put_version
 from vocengine.store.tables import JourneyMapVersion
@@ -37,7 +38,12 @@ def _public(version: JourneyMapVersion) -> JourneyMapVersionPublic:
     return JourneyMapVersionPublic.model_validate(version, from_attributes=True)
 
 
-@router.get("", response_model=JourneyMapList, summary="The active journey map and its earlier versions")
+@router.get(
+    "",
+    response_model=JourneyMapList,
+    responses=example("journey_maps"),
+    summary="The active journey map and its earlier versions",
+)
 def list_maps(session: SessionDep, _key: ReadKey) -> JourneyMapList:
     versions = [_public(v) for v in session.exec(select(JourneyMapVersion).order_by(col(JourneyMapVersion.id).desc()))]
     return JourneyMapList(active=next((v for v in versions if v.active), None), versions=versions)

@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, select
 
 from api.deps import AnalyzerDep, EngineDep, IngestKey, ReadKey, StateDep
 from api.errors import ApiError, ErrorDetail, ErrorResponse
+from api.examples import example
 from vocengine.ingest import DuplicateInBatch, ResponseCreate, store_responses
 from vocengine.store.tables import CommentResult, Response, Status, sentence_result
 
@@ -243,7 +244,7 @@ def list_responses(
 @router.get(
     "/{response_id}",
     response_model=ResponseDetail,
-    responses={404: {"model": ErrorResponse}},
+    responses={**example("response"), 404: {"model": ErrorResponse}},
     summary="One response with its full analysis",
 )
 def get_response(response_id: int, engine: EngineDep, _key: ReadKey) -> ResponseDetail:

@@ -34,7 +34,11 @@ def test_openapi_documents_every_endpoint_with_examples_and_the_error_shape(serv
         if path != "/health":
             assert "401" in op["responses"] and "403" in op["responses"], (path, method)
             assert op.get("security"), (path, method)
+        recorded = op["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("example")
+        if method == "get" and path not in ("/health", "/v1/responses"):
+            assert recorded, f"{path} has no recorded example: run python -m api.examples"
     schemas = spec["components"]["schemas"]
+    assert schemas["ResponsePage"].get("examples") and schemas["IngestResult"].get("examples")
     assert "ErrorResponse" in schemas
     assert schemas["ResponseCreate"].get("examples")
     body = spec["paths"]["/v1/responses/batch"]["post"]["requestBody"]["content"]["application/json"]

@@ -1,0 +1,114 @@
+"""Response examples for the OpenAPI document, taken from a real run rather than written by hand.
+
+    python -m api.examples        # rewrites api/examples.json
+
+It stores the bundled sample (examples/feedback_sample.csv) in a temporary SQLite database, scores it
+with the default models, asks every query endpoint, and keeps each answer, trimmed to a readable size.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+EXAMPLES_FILE = Path(__file__).resolve().parent / "examples.json"
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@cache
+def _all() -> dict[str, Any]:
+    return json.loads(EXAMPLES_FILE.read_text()) if EXAMPLES_FILE.is_file() else {}
+
+
+def example(name: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: its 200 answer as recorded, or nothing when none is recorded."""
+    recorded = _all().get(name)
+    if recorded is None:
+        return {}
+    return {200: {"content": {"application/json": {"example": recorded}}}}
+
+
+def _trim(value: Any, depth: int = 0) -> Any:
+    """Lists cut to two items and emotion dicts to their four largest values, so an example stays legible."""
+    if isinstance(value, list):
+        return [_trim(v, depth + 1) for v in value[:2]]
+    if isinstance(value, dict):
+        if len(value) >= 7 and all(isinstance(v, float) for v in value.values()):
+            top = sorted(value.items(), key=lambda kv: -kv[1])[:4]
+            return {k: v for k, v in top}
+        return {k: _trim(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def main() -> None:
+    import csv
+
+    import httpx
+    from pydantic import ValidationError
+
+    from vocengine.bench_service import start_server
+    from vocengine.ingest import ResponseCreate, store_responses
+    from vocengine.settings import Settings
+    from vocengine.store.db import make_engine, migrate
+    from vocengine.store.keys import create_key
+    from vocengine.text.redact import Redactor
+
+    folder = tempfile.mkdtemp(prefix="vocengine-examples-")
+    url = f"sqlite:///{folder}/examples.db"
+    engine = make_engine(url)
+    migrate(engine)
+    with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    items = []
+    for i, row in enumerate(rows):
+        try:
+            items.append(
+                ResponseCreate(
+                    source=row["source"], external_id=row["id"], text=row["text"], channel=row["channel"] or None,
+                    persona=row["persona"] or None, account_id=row["account_id"] or None,
+                    contact_id=f"contact-{i % 3}" if row["account_id"] else None,
+                    submitted_at=row["submitted_at"] or None,
+                )  # fmt: skip
+            )
+        except ValidationError:
+            continue  # the sample holds bad rows on purpose (empty text, ...): the examples skip them
+    store_responses(engine, items, Redactor(None))
+    from vocengine.analyzer import Analyzer
+    from vocengine.worker import ActiveAnalyzer, ScoringWorker
+
+    settings = Settings(database_url=url)
+    worker = ScoringWorker(engine, ActiveAnalyzer(engine, Analyzer.default(settings=settings)), settings, "examples")
+    while worker.run_once():
+        pass
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        key, _ = create_key(session, ["admin"])
+    account = next(row["account_id"] for row in rows if row["account_id"])
+    paths = {
+        "emotions": "/v1/emotions?group_by=stage,persona",
+        "journey": "/v1/journey",
+        "moments": "/v1/moments?limit=2",
+        "trends": "/v1/trends?interval=week",
+        "account": f"/v1/accounts/{account}",
+        "review_eligibility": f"/v1/accounts/{account}/contacts/contact-0/review-eligibility",
+        "response": "/v1/responses/1",
+        "journey_maps": "/v1/journey-maps",
+    }
+    server, api = start_server(url)
+    try:
+        with httpx.Client(base_url=api, headers={"X-API-Key": key}, timeout=60) as client:
+            recorded = {name: _trim(client.get(path).raise_for_status().json()) for name, path in paths.items()}
+            reply = client.post("/v1/analyze", json={"texts": ["Sales were great. Onboarding was a nightmare."]})
+            recorded["analyze"] = _trim(reply.raise_for_status().json())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    EXAMPLES_FILE.write_text(json.dumps(recorded, indent=1, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
