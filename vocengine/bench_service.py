@@ -47,6 +47,9 @@ QUERIES = [
     "/v1/moments",
     "/v1/trends?interval=week",
     "/v1/trends?interval=day&stage=support",
+    "/v1/trends?interval=day",
+    # A segment condition is resolved to response ids in SQL before the in-memory columns answer.
+    "/v1/emotions?group_by=stage&segment=region:EMEA",
     "/v1/accounts/account-7",
     "/v1/accounts/account-7/contacts/contact-7-1/review-eligibility",
     "/v1/responses?limit=50",

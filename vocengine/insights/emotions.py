@@ -1,7 +1,8 @@
 """Emotions by group: how strongly, and in how many comments, each emotion shows per stage, persona, etc.
 
-Computed from the in-memory sentence frame (`frame.py`); a filter with a segment condition is answered in
-SQL (`emotions_by_sql`), since segments live in JSON on the response and are not held in the frame.
+Computed from the in-memory sentence frame (`frame.py`); a segment condition is first resolved to
+response ids in SQL (segments live in JSON on the response, not in the frame). `emotions_by_sql` answers
+wholly in SQL: the reference the frame is tested against.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
-from vocengine.insights.filters import InsightFilter, apply
+from vocengine.insights.filters import InsightFilter, apply, resolve_segments
 from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields
 from vocengine.insights.measures import Record, SentimentDistribution
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
@@ -49,8 +50,7 @@ def emotions_by(
     conn: Connection | Engine, group_by: Sequence[str], f: InsightFilter, *, cache: FrameCache | None = None
 ) -> EmotionReport:
     keys = _checked(group_by)
-    if f.segment:
-        return emotions_by_sql(conn, keys, f)
+    f = resolve_segments(conn, f)
     sentence_rows, comment_rows = _frame_rows(frame_of(conn, cache), keys, f)
     return _report(keys, sentence_rows, comment_rows)
 

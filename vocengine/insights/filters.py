@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeVarTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, Select, Table, and_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, select
 
 from vocengine.store.tables import Response, sentence_result
 
@@ -35,6 +35,9 @@ class InsightFilter(BaseModel):
         default_factory=dict,
         description="Only feedback whose segment attributes have these string values (every key must match).",
     )
+
+    # Set by `resolve_segments`, never by a caller: the responses a segment condition matched.
+    response_ids: frozenset[int] | None = Field(default=None, exclude=True, repr=False)
 
     @field_validator("date_from", "date_to")
     @classmethod
@@ -66,11 +69,29 @@ def conditions(f: InsightFilter) -> list[ColumnElement[bool]]:
             clauses.append(sr[name] == value)
     if f.segment:
         # Segments live only on the response; an IN over one pass of it beats a correlated lookup per sentence.
-        matching = select(response.c.id).where(
-            and_(*(response.c.segments[key].as_string() == value for key, value in f.segment.items()))
-        )
-        clauses.append(sr.response_id.in_(matching))
+        clauses.append(sr.response_id.in_(segment_matches(f.segment)))
+    if f.response_ids is not None:
+        clauses.append(sr.response_id.in_(sorted(f.response_ids)))
     return clauses
+
+
+def segment_matches(segment: dict[str, str]) -> Select[tuple[int]]:
+    return select(response.c.id).where(
+        and_(*(response.c.segments[key].as_string() == value for key, value in segment.items()))
+    )
+
+
+def resolve_segments(conn: Connection | Engine, f: InsightFilter) -> InsightFilter:
+    """`f` with its segment condition turned into the ids of the responses it matches. Segments live in
+    JSON on the response and not in the in-memory frame: one pass over the responses in SQL, then the
+    frame narrows to those ids, instead of answering the whole query in SQL."""
+    if not f.segment:
+        return f
+    from vocengine.insights.connection import reading
+
+    with reading(conn) as connection:
+        ids = frozenset(connection.execute(segment_matches(f.segment)).scalars())
+    return f.model_copy(update={"segment": {}, "response_ids": ids})
 
 
 def apply(query: Select[*Ts], f: InsightFilter) -> Select[*Ts]:

@@ -21,7 +21,7 @@ data_version (moved by other connections' commits) and total_changes (its own wr
 when it last checked this frame, nothing was written and the frame is returned at once.
 
 The frame holds the scored sentences only (every insight leaves unscored ones out), in id order. It has no
-segments: those live in JSON on `response`, and the insights answer a filter with a segment in SQL.
+segments: those live in JSON on `response`; a segment condition is resolved to response ids in SQL first.
 """
 
 from __future__ import annotations
@@ -150,13 +150,17 @@ class SentenceFrame:
         """The rows `f` lets through (None: all of them). Segment conditions are not held in the frame:
         a caller with one answers in SQL."""
         if f.segment:
-            raise ValueError("segment filters are answered in SQL, not from the frame")
+            raise ValueError(
+                "resolve the segment condition first (filters.resolve_segments): the frame holds no segments"
+            )
         keep: NDArray[np.bool_] | None = None
 
         def narrow(condition: NDArray[np.bool_]) -> None:
             nonlocal keep
             keep = condition if keep is None else keep & condition
 
+        if f.response_ids is not None:
+            narrow(np.isin(self.response_id, np.fromiter(f.response_ids, dtype=np.int64, count=len(f.response_ids))))
         if f.date_from is not None:
             narrow(self.occurred_at >= micros(f.date_from))
         if f.date_to is not None:

@@ -8,8 +8,9 @@ A defining moment says what a stage or touchpoint is for the customer, by this r
   - neutral   neutral share ≥ NEUTRAL_SHARE: a flat moment, dangerous because nothing there wins loyalty;
   - mixed     anything else.
 
-Computed from the in-memory sentence frame (`frame.py`); a filter with a segment condition is answered in
-SQL (`journey_curve_sql`), since segments live in JSON on the response and are not held in the frame.
+Computed from the in-memory sentence frame (`frame.py`); a segment condition is first resolved to
+response ids in SQL (segments live in JSON on the response, not in the frame). `journey_curve_sql` answers
+wholly in SQL: the reference the frame is tested against.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import Connection, Engine, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
-from vocengine.insights.filters import InsightFilter, apply
+from vocengine.insights.filters import InsightFilter, apply, resolve_segments
 from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields
 from vocengine.insights.measures import EmotionScore, Record, SentimentDistribution
 from vocengine.journey.maps import JourneyMap
@@ -95,8 +96,7 @@ class JourneyReport(BaseModel):
 def journey_curve(
     conn: Connection | Engine, journey: JourneyMap, f: InsightFilter, *, cache: FrameCache | None = None
 ) -> JourneyReport:
-    if f.segment:
-        return journey_curve_sql(conn, journey, f)
+    f = resolve_segments(conn, f)
     groups, stage_comments = _frame_rows(frame_of(conn, cache), f)
     return _report(journey, groups, stage_comments)
 

@@ -7,8 +7,8 @@ Examples are negative sentences only, most negative first: praise is no example 
 Only the map's touchpoints are ranked; sentences of an older map's touchpoints are left out.
 
 Computed from the in-memory sentence frame (`frame.py`), which also picks the examples; only their texts
-are read from the table. A filter with a segment condition is answered in SQL (`moments_sql`), since
-segments live in JSON on the response and are not held in the frame.
+are read from the table. A segment condition is first resolved to response ids in SQL (segments live in
+JSON on the response, not in the frame); `moments_sql` answers wholly in SQL, the frame's reference.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
-from vocengine.insights.filters import InsightFilter, apply
+from vocengine.insights.filters import InsightFilter, apply, resolve_segments
 from vocengine.insights.frame import FrameCache, Rows, SentenceFrame, frame_of, sentiment_fields
 from vocengine.insights.measures import Record
 from vocengine.journey.maps import JourneyMap
@@ -72,8 +72,7 @@ def moments(
     cache: FrameCache | None = None,
 ) -> MomentsReport:
     _check(limit, examples)
-    if f.segment:
-        return moments_sql(conn, journey, f, limit, examples)
+    f = resolve_segments(conn, f)
     with reading(conn) as connection:
         frame = frame_of(connection, cache)
         selected = frame.select(f)

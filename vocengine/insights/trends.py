@@ -3,8 +3,9 @@
 Only periods with scored sentences are reported: a chart fills its own gaps, and the gaps are real
 (no feedback), not zeros.
 
-Computed from the in-memory sentence frame (`frame.py`); a filter with a segment condition is answered in
-SQL (`trends_sql`), since segments live in JSON on the response and are not held in the frame.
+Computed from the in-memory sentence frame (`frame.py`); a segment condition is first resolved to
+response ids in SQL (segments live in JSON on the response, not in the frame). `trends_sql` answers
+wholly in SQL: the reference the frame is tested against.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, Date, Engine, Label, cast, func, literal_colu
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
-from vocengine.insights.filters import InsightFilter, apply
+from vocengine.insights.filters import InsightFilter, apply, resolve_segments
 from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields, take
 from vocengine.insights.measures import Record, SentimentDistribution
 from vocengine.model.labels import EKMAN_LABELS
@@ -52,8 +53,7 @@ def trends(
     conn: Connection | Engine, interval: Interval, f: InsightFilter, *, cache: FrameCache | None = None
 ) -> TrendReport:
     _check(interval)
-    if f.segment:
-        return trends_sql(conn, interval, f)
+    f = resolve_segments(conn, f)
     return _report(interval, _frame_rows(frame_of(conn, cache), interval, f))
 
 

@@ -261,7 +261,7 @@ def test_writes_through_the_engine_force_a_reload(engine: Engine, feedback: Feed
     assert (cache.loads, cache.appends) == (3, 0)
 
 
-def test_segment_filters_are_answered_in_sql(engine: Engine, feedback: Feedback) -> None:
+def test_segment_filters_narrow_the_frame_to_matching_responses(engine: Engine, feedback: Feedback) -> None:
     feedback.add(s("negative", at="setup"), segments={"plan": "pro"})
     feedback.add(s("positive", at="setup"), s("positive", at="setup"), segments={"plan": "free"})
     cache = FrameCache()
@@ -271,7 +271,10 @@ def test_segment_filters_are_answered_in_sql(engine: Engine, feedback: Feedback)
     assert journey_curve(engine, JOURNEY, pro, cache=cache).stages[0].net_sentiment == -100.0
     assert [m.sentences for m in moments(engine, JOURNEY, pro, cache=cache).moments] == [1]
     assert [p.sentences for p in trends(engine, "day", pro, cache=cache).points] == [1]
-    assert cache.loads == 0
+    assert cache.loads == 1  # answered from the frame, the segment resolved to response ids in SQL
+    assert emotions_by(engine, ["stage"], pro, cache=cache) == emotions_by_sql(engine, ["stage"], pro)
+    none = InsightFilter(segment={"plan": "enterprise"})
+    assert emotions_by(engine, ["stage"], none, cache=cache).groups == []
 
 
 def test_frame_columns(engine: Engine, feedback: Feedback) -> None:
