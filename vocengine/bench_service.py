@@ -174,11 +174,10 @@ def fill_to(engine: Engine, comments: int, chunk: int = 2000) -> int:
         made += n
         print(f"  stored {have + made:,} of {comments:,} comments", file=sys.stderr, end="\r")
     print(file=sys.stderr)
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("ANALYZE")
-        else:
-            connection.exec_driver_sql("ANALYZE")
+    # Fresh statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE would leave them; committed, since
+    # PostgreSQL keeps statistics transactionally.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     return have + made
 
 
