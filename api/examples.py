@@ -67,8 +67,12 @@ def main() -> None:
         try:
             items.append(
                 ResponseCreate(
-                    source=row["source"], external_id=row["id"], text=row["text"], channel=row["channel"] or None,
-                    persona=row["persona"] or None, account_id=row["account_id"] or None,
+                    source=row["source"],
+                    external_id=row["id"],
+                    text=row["text"],
+                    channel=row["channel"] or None,
+                    persona=row["persona"] or None,
+                    account_id=row["account_id"] or None,
                     contact_id=f"contact-{i % 3}" if row["account_id"] else None,
                     submitted_at=row["submitted_at"] or None,
                 )  # fmt: skip

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from api.deps import AnalyzerDep, EngineDep, ReadKey
 from api.errors import ApiError, ErrorDetail
@@ -16,6 +17,15 @@ from vocengine.insights.moments import MomentsReport, moments
 from vocengine.insights.trends import TrendReport, trends
 
 router = APIRouter(tags=["insights"])
+
+
+def as_json(report: BaseModel) -> Response:
+    """The report serialised once. Returned as a model, FastAPI would dump it, validate the dump against
+    the response model and dump it again: for a daily trend of a year (thousands of points) that is most
+    of the request's time. The declared response_model still documents the shape."""
+    return Response(content=report.model_dump_json(), media_type="application/json")
+
+
 GROUPS = ("stage", "touchpoint", "persona", "source", "channel")
 
 
@@ -29,7 +39,7 @@ def get_emotions(
     group_by: Annotated[
         str, Query(description=f"comma-separated, any of {', '.join(GROUPS)}", examples=["stage,persona"])
     ] = "stage",
-) -> EmotionReport:
+) -> Response:
     """Per group: comments and sentences, the mean of each of the 28 emotions and the 7 Ekman emotions, the
     share of comments showing each emotion, the sentiment distribution and net sentiment (% positive - %
     negative). Sentences are the unit: a comment about two stages counts in both."""
@@ -38,17 +48,17 @@ def get_emotions(
     if unknown or not keys:
         message = f"group_by takes {', '.join(GROUPS)}; got {', '.join(unknown) or 'nothing'}"
         raise ApiError(422, message, [ErrorDetail(field="group_by", message=message)])
-    return emotions_by(engine, keys, f)
+    return as_json(emotions_by(engine, keys, f))
 
 
 @router.get(
     "/journey", response_model=JourneyReport, responses=example("journey"), summary="The journey curve, stage by stage"
 )
-def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey) -> JourneyReport:
+def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey) -> Response:
     """The active journey map in stage order, every stage and touchpoint with volume, sentiment, top emotions
     and its defining moment (positive, negative, neutral or mixed; null under 5 sentences)."""
     active, _ = analyzer.current()
-    return journey_curve(engine, active.journey, f)
+    return as_json(journey_curve(engine, active.journey, f))
 
 
 @router.get(
@@ -61,11 +71,11 @@ def get_moments(
     _key: ReadKey,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     examples: Annotated[int, Query(ge=0, le=20)] = 3,
-) -> MomentsReport:
+) -> Response:
     """Impact = volume x negative share; a large neutral share is shown as a risk of its own. Each with the
     most negative redacted example sentences."""
     active, _ = analyzer.current()
-    return moments(engine, active.journey, f, limit=limit, examples=examples)
+    return as_json(moments(engine, active.journey, f, limit=limit, examples=examples))
 
 
 @router.get(
@@ -74,9 +84,7 @@ def get_moments(
     responses=example("trends"),
     summary="Sentiment and emotions per stage over time",
 )
-def get_trends(
-    engine: EngineDep, f: FilterDep, _key: ReadKey, interval: Literal["day", "week"] = "week"
-) -> TrendReport:
+def get_trends(engine: EngineDep, f: FilterDep, _key: ReadKey, interval: Literal["day", "week"] = "week") -> Response:
     """Per period (days, or weeks starting on Monday) and stage: volume, sentiment, net sentiment and the
     mean Ekman emotions."""
-    return trends(engine, interval, f)
+    return as_json(trends(engine, interval, f))

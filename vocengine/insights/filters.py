@@ -82,15 +82,15 @@ def segment_matches(segment: dict[str, str]) -> Select[tuple[int]]:
 
 
 def resolve_segments(conn: Connection | Engine, f: InsightFilter) -> InsightFilter:
-    """`f` with its segment condition turned into the ids of the responses it matches. Segments live in
-    JSON on the response and not in the in-memory frame: one pass over the responses in SQL, then the
-    frame narrows to those ids, instead of answering the whole query in SQL."""
+    """`f` with its segment condition turned into the ids of the responses it matches (from the in-memory
+    segment index, which reads only responses it has not seen), so that the frame can answer."""
     if not f.segment:
         return f
     from vocengine.insights.connection import reading
+    from vocengine.insights.segments import segment_index
 
     with reading(conn) as connection:
-        ids = frozenset(connection.execute(segment_matches(f.segment)).scalars())
+        ids = segment_index(connection.engine).matching(connection, f.segment)
     return f.model_copy(update={"segment": {}, "response_ids": ids})
 
 

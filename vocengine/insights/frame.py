@@ -542,7 +542,7 @@ _watches: weakref.WeakKeyDictionary[Engine, _WriteWatch] = weakref.WeakKeyDictio
 _watches_lock = threading.Lock()
 
 
-def _watch(engine: Engine) -> _WriteWatch:
+def write_watch(engine: Engine) -> _WriteWatch:
     with _watches_lock:
         watch = _watches.get(engine)
         if watch is None:
@@ -573,7 +573,7 @@ class FrameCache:
         """The frame of `conn`'s database, brought up to date through `conn`."""
         with reading(conn) as connection:
             engine = connection.engine
-            watch = _watch(engine) if self.watch_writes else None
+            watch = write_watch(engine) if self.watch_writes else None
             with self._lock:
                 entry = self._entries.get(engine)
                 if entry is None:
