@@ -12,6 +12,19 @@ from api.errors import ApiError, ErrorDetail
 from vocengine.insights.filters import InsightFilter
 
 
+def parse_segments(pairs: list[str]) -> dict[str, str]:
+    """`segment=name:value` query parameters (repeatable) as a dict; 422 naming the one that is not."""
+    segments = {}
+    for pair in pairs:
+        name, sep, value = pair.partition(":")
+        if not sep or not name:
+            raise ApiError(
+                422, f"segment {pair!r} is not name:value", [ErrorDetail(field="segment", message="name:value")]
+            )
+        segments[name] = value
+    return segments
+
+
 def insight_filter(
     date_from: Annotated[datetime | None, Query(description="from this instant, inclusive (ISO 8601)")] = None,
     date_to: Annotated[datetime | None, Query(description="until this instant, exclusive")] = None,
@@ -22,14 +35,7 @@ def insight_filter(
     touchpoint: str | None = None,
     segment: Annotated[list[str], Query(description="name:value, repeatable", examples=["region:EMEA"])] = [],  # noqa: B006
 ) -> InsightFilter:
-    segments = {}
-    for pair in segment:
-        name, sep, value = pair.partition(":")
-        if not sep or not name:
-            raise ApiError(
-                422, f"segment {pair!r} is not name:value", [ErrorDetail(field="segment", message="name:value")]
-            )
-        segments[name] = value
+    segments = parse_segments(segment)
     try:
         return InsightFilter(date_from=date_from, date_to=date_to, source=source, channel=channel, persona=persona,
                              stage=stage, touchpoint=touchpoint, segment=segments)  # fmt: skip

@@ -57,7 +57,7 @@ QUERIES = [
 ]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -65,7 +65,7 @@ def _free_port() -> int:
 
 def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     """The API in its own process, as `vocengine serve` runs it, without the embedded worker."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "VOCENGINE_DATABASE_URL": database_url, "VOCENGINE_EMBEDDED_WORKER": "false"}
     command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip

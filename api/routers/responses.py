@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from api.deps import AnalyzerDep, EngineDep, IngestKey, ReadKey, StateDep
 from api.errors import ApiError, ErrorDetail, ErrorResponse
 from api.examples import example
+from api.filters import parse_segments
 from vocengine.ingest import DuplicateInBatch, ResponseCreate, store_responses
 from vocengine.store.tables import CommentResult, Response, Status, sentence_result
 
@@ -111,9 +112,9 @@ BAD_BATCH: dict[int | str, dict[str, Any]] = {
 
 
 def _ingest(engine: Any, analyzer: AnalyzerDep, items: list[ResponseCreate]) -> IngestResult:
-    base, _ = analyzer.current()
     try:
-        accepted = store_responses(engine, items, base.redactor)
+        # Redaction does not depend on the journey map: the base analyzer's redactor, no map lookup.
+        accepted = store_responses(engine, items, analyzer.base.redactor)
     except DuplicateInBatch as exc:
         raise ApiError(
             422,
@@ -218,12 +219,7 @@ def list_responses(
     ):
         if value is not None:
             conditions.append(RESPONSE.c[column] == value)
-    for pair in segment:
-        name, sep, value = pair.partition(":")
-        if not sep:
-            raise ApiError(
-                422, f"segment {pair!r} is not name:value", [ErrorDetail(field="segment", message="name:value")]
-            )
+    for name, value in parse_segments(segment).items():
         conditions.append(RESPONSE.c.segments[name].as_string() == value)
     if stage or touchpoint:
         about = [sentence_result.c.response_id == RESPONSE.c.id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.main import create_app
+from vocengine.bench_service import free_port
 from vocengine.settings import Settings
 from vocengine.store.keys import create_key
 from vocengine.worker import ActiveAnalyzer, ScoringWorker
@@ -47,14 +47,8 @@ class Service:
         return handled
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

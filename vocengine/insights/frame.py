@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from sqlalchemy import BigInteger, Connection, Engine, Row, String, cast, event, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
-from vocengine.insights.connection import reading
+from vocengine.insights.connection import PerEngine, reading
 from vocengine.insights.filters import InsightFilter
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import JourneyMapVersion, ekman_column, emotion_column, sentence_result
@@ -538,17 +538,13 @@ def _is_upsert(statement: str) -> bool:
     return head == "insert" and re.search(r"\bon\s+conflict\b.*\bdo\s+update\b", statement, re.I | re.S) is not None
 
 
-_watches: weakref.WeakKeyDictionary[Engine, _WriteWatch] = weakref.WeakKeyDictionary()
-_watches_lock = threading.Lock()
+def _attached_watch(engine: Engine) -> _WriteWatch:
+    watch = _WriteWatch()
+    watch.attach(engine)
+    return watch
 
 
-def write_watch(engine: Engine) -> _WriteWatch:
-    with _watches_lock:
-        watch = _watches.get(engine)
-        if watch is None:
-            watch = _watches[engine] = _WriteWatch()
-            watch.attach(engine)
-        return watch
+write_watch = PerEngine(_attached_watch)
 
 
 @dataclass

@@ -8,11 +8,11 @@ and PostgreSQL, so they are left out on both paths alike).
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import defaultdict
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
+from vocengine.insights.connection import PerEngine
 from vocengine.insights.frame import write_watch
 from vocengine.store.tables import Response
 
@@ -71,13 +71,4 @@ class SegmentIndex:
         return [(r.id, r.segments) for r in connection.execute(query)]
 
 
-_indexes: weakref.WeakKeyDictionary[Engine, SegmentIndex] = weakref.WeakKeyDictionary()
-_indexes_lock = threading.Lock()
-
-
-def segment_index(engine: Engine) -> SegmentIndex:
-    with _indexes_lock:
-        index = _indexes.get(engine)
-        if index is None:
-            index = _indexes[engine] = SegmentIndex()
-        return index
+segment_index = PerEngine(lambda _engine: SegmentIndex())

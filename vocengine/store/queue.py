@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from vocengine.store.db import write_transaction
 from vocengine.store.tables import CommentResult, Response, Status, sentence_result, utcnow
@@ -151,22 +151,21 @@ def fail(engine: Engine, worker: str, errors: dict[int, str], max_attempts: int)
     """Put failed rows back in the queue, or mark them failed for good once they used their attempts."""
     with write_transaction(engine) as connection:
         ours = _still_ours(connection, worker, list(errors), engine.dialect.name == "postgresql")
-        for rid in ours:
-            attempts = connection.execute(select(RESPONSE.c.attempts).where(RESPONSE.c.id == rid)).scalar_one()
-            connection.execute(
-                update(RESPONSE)
-                .where(RESPONSE.c.id == rid)
-                .values(
-                    status=Status.failed.value if attempts >= max_attempts else Status.pending.value,
-                    claimed_by=None,
-                    claim_expires_at=None,
-                    last_error=errors[rid][:2000],
-                )
-            )
+        if not ours:
+            return
+        connection.execute(
+            update(RESPONSE)
+            .where(RESPONSE.c.id == bindparam("rid"))
+            .values(
+                status=case((RESPONSE.c.attempts >= max_attempts, Status.failed.value), else_=Status.pending.value),
+                claimed_by=None,
+                claim_expires_at=None,
+                last_error=bindparam("error"),
+            ),
+            [{"rid": rid, "error": errors[rid][:2000]} for rid in ours],
+        )
 
 
 def counts(connection: Connection) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = connection.execute(select(RESPONSE.c.status, func.count()).group_by(RESPONSE.c.status)).all()
     return {status.value: 0 for status in Status} | {r[0]: r[1] for r in rows}
