@@ -11,7 +11,20 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy import UniqueConstraint as Unique
 from sqlmodel import Field, SQLModel
 
@@ -160,8 +173,12 @@ sentence_result = Table(
     Column("persona", String(100)),
     Column("account_id", String(200)),
     Column("contact_id", String(200)),
+    # Set by a database trigger on every UPDATE to the new value of the `data_change` counter
+    # "sentence_result.updated" (migration 0002), so a reader fetches just the rows changed since it last looked.
+    Column("changed", BigInteger),
     Unique("response_id", "idx", name="uq_sentence_result_response_idx"),
     Index("ix_sentence_result_occurred_at", "occurred_at"),
     Index("ix_sentence_result_stage_touchpoint", "stage", "touchpoint"),
     Index("ix_sentence_result_account", "account_id", "contact_id"),
+    Index("ix_sentence_result_changed", "changed"),
 )
