@@ -2,51 +2,47 @@
 
 At 100,000 comments (~200,000 sentences) one SQL aggregation over `sentence_result` takes 0.5-3 s on a
 small machine; the same aggregation over columns in memory takes milliseconds. A `FrameCache` keeps one
-`SentenceFrame` per engine and brings it up to date on every call, through the caller's connection:
+`SentenceFrame` per engine and brings it up to date on every call, through the caller's connection, from
+the change counters that database triggers keep (`vocengine.store.changes`, migration 0002):
 
-  - it reads a change marker, max(id) and count(*) of `sentence_result` and max(id) and
-    sum(reassigned_sentences) of `journey_map_version` (a re-assignment of stored sentences to a new map
-    adds to that sum in the transaction that updates them), and reads the frame's newest row back by id;
-  - marker as cached, newest row the same: the frame is current;
-  - only the sentence max id and count grew: the rows with an id above the cached max id are appended,
-    and kept only if cached + new rows make the new count (else rows were deleted as well);
-  - anything else (fewer rows, a re-assignment, a new map version, the newest row changed or gone,
-    which is how SQLite's reuse of a deleted newest row's id shows): a full reload.
-Deletions and updates made through the engine in this process (DELETE FROM sentence_result or response,
-UPDATE sentence_result, upserts, truncation) are watched with engine events and force a full reload too:
-an update in place, or a table emptied and refilled alike, can leave every marker as it was. Done by
-another process between two checks, those two are what a frame cannot see; the service only inserts
-sentences and re-assigns them. On SQLite a cheaper check comes first: while the connection's
-data_version (moved by other connections' commits) and total_changes (its own writes) stay as they were
-when it last checked this frame, nothing was written and the frame is returned at once.
+  - one statement reads max(id) of `sentence_result` and the counters of its updates and deletions;
+  - all as cached: the frame is current;
+  - a higher max id: the rows with an id above the cached one are appended;
+  - a higher update counter: the rows whose `changed` stamp is above the cached counter are read again and
+    patched in, by id (a journey map re-assignment or a rescoring rewrites a few thousand rows per batch;
+    re-reading those costs milliseconds, a full reload seconds);
+  - deletions, or a counter or max id gone back (a table emptied, re-created): a full reload.
+The counters move in the writing transaction, whichever process writes, and they order the writers (see
+the migration), so the promise is: a query answers from every sentence committed before its check began.
+The frame may hold changes committed during the check as well; the next check reads those again.
 
 The frame holds the scored sentences only (every insight leaves unscored ones out), in id order. It has no
-segments: those live in JSON on `response`; a segment condition is resolved to response ids in SQL first.
+segments: those live in JSON on `response`; a segment condition is resolved to response ids first.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import BigInteger, Connection, Engine, Row, String, cast, event, func, select, type_coerce
+from sqlalchemy import BigInteger, Connection, Engine, Row, String, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
-from vocengine.insights.connection import PerEngine, reading
+from vocengine.insights.connection import reading
 from vocengine.insights.filters import InsightFilter
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
-from vocengine.store.tables import JourneyMapVersion, ekman_column, emotion_column, sentence_result
+from vocengine.store.changes import SENTENCES_DELETED, SENTENCES_UPDATED, counter
+from vocengine.store.tables import ekman_column, emotion_column, sentence_result
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +57,6 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 
 _serials = itertools.count(1)
 sr = sentence_result.c
-_maps = JourneyMapVersion.__table__.c  # type: ignore[attr-defined]
 
 Ints = NDArray[np.int64]
 Rows = NDArray[np.intp] | None  # selected row positions; None is every row
@@ -86,12 +81,12 @@ class Categorical:
 
 
 class Marker(NamedTuple):
-    """What the frame reflects: the sentence table's max id and row count, and the journey maps' state."""
+    """What the frame reflects: every sentence with an id up to `max_id`, with the updates up to the
+    `updated` counter's value and the deletions up to the `deleted` counter's."""
 
     max_id: int
-    rows: int
-    map_max_id: int
-    reassigned: int
+    updated: int
+    deleted: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,10 +112,6 @@ class SentenceFrame:
     emotions_valid_t: NDArray[np.bool_] | None
     ekman_valid_t: NDArray[np.bool_] | None
     marker: Marker
-    # The row with the marker's max id as read (every loaded column, scored or not): if it reads back
-    # otherwise later, that id was deleted and given to a new row.
-    last_row: tuple[Any, ...] | None = None
-    generation: int = 0  # the engine's watched-write count when the frame was read
     serial: int = field(default_factory=lambda: next(_serials))  # unique in the process
 
     def __post_init__(self) -> None:
@@ -306,26 +297,24 @@ class Groups:
 class _Chunks:
     """Builds a frame from row chunks: one numpy conversion per column and chunk, no object per row."""
 
-    def __init__(self, dialect: str, base: SentenceFrame | None) -> None:
+    def __init__(self, dialect: str, base: SentenceFrame | None, codes_of: SentenceFrame | None = None) -> None:
+        """Rows after `base`'s (None: a frame of the new rows alone, coded as `codes_of` codes its values)."""
         self.dialect = dialect
         self.base = base
+        known = base or codes_of
         self.vocabularies: dict[str, dict[str | None, int]] = {
-            name: dict(base.categorical[name].index) if base else {} for name in CATEGORICAL
+            name: dict(known.categorical[name].index) if known else {} for name in CATEGORICAL
         }
         self.parts: dict[str, list[NDArray[Any]]] = {}
-        self.rows = 0
-        self.max_id = 0
-        self.last_row: tuple[Any, ...] | None = base.last_row if base else None
+        self.read_ids: list[Ints] = []  # every row read, scored or not
 
     def add(self, rows: Sequence[Row[Any]]) -> None:
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
         count = len(rows)
-        self.rows += count
-        self.last_row = tuple(rows[-1])  # rows come in id order
         ids = np.array(columns[0], dtype=np.int64)
-        self.max_id = max(self.max_id, int(ids.max()))
+        self.read_ids.append(ids)
         sentiment = np.fromiter(
             map(_SENTIMENT_CODE.get, columns[3], itertools.repeat(OTHER_SENTIMENT)), dtype=np.int8, count=count
         )
@@ -355,7 +344,7 @@ class _Chunks:
         for name, values in part.items():
             self.parts.setdefault(name, []).append(values[..., scored])
 
-    def frame(self, marker: Marker, generation: int) -> SentenceFrame:
+    def frame(self, marker: Marker) -> SentenceFrame:
         base = self.base
 
         def joined(name: str, base_values: NDArray[Any] | None, empty: NDArray[Any]) -> NDArray[Any]:
@@ -403,8 +392,6 @@ class _Chunks:
             emotions_valid_t=emotions_valid,
             ekman_valid_t=ekman_valid,
             marker=marker,
-            last_row=self.last_row,
-            generation=generation,
         )
 
 
@@ -444,107 +431,100 @@ def _load_columns(dialect: str) -> list[ColumnElement[Any]]:
 
 
 def read_marker(connection: Connection) -> Marker:
-    # Separate subqueries, not one SELECT max(id), count(*): SQLite counts a table without reading its
-    # rows only when count(*) stands alone.
-    query = select(
-        select(func.coalesce(func.max(sr.id), 0)).scalar_subquery(),
-        select(func.count()).select_from(sentence_result).scalar_subquery(),
-        select(func.coalesce(func.max(_maps.id), 0)).scalar_subquery(),
-        select(func.coalesce(func.sum(_maps.reassigned_sentences), 0)).scalar_subquery(),
-    )
+    """One statement, so one snapshot on PostgreSQL too: max(id) is the end of the primary key's index, each
+    counter one row found by its key. Nothing here grows with the table."""
+    query = select(func.coalesce(func.max(sr.id), 0), counter(SENTENCES_UPDATED), counter(SENTENCES_DELETED))
     return Marker(*(int(value) for value in connection.execute(query).one()))
 
 
-def last_row_unchanged(connection: Connection, frame: SentenceFrame) -> bool:
-    """Whether the frame's newest row still reads back the same (one lookup by primary key)."""
-    if frame.last_row is None:
-        return True
-    query = select(*_load_columns(connection.dialect.name)).where(sr.id == frame.marker.max_id)
-    row = connection.execute(query).first()
-    return row is not None and tuple(row) == frame.last_row
-
-
-def load(
-    connection: Connection, marker: Marker, base: SentenceFrame | None = None, generation: int = 0
-) -> SentenceFrame:
-    """All sentences (base None), or `base` plus the rows with an id above its max id up to the marker's.
-    The frame's marker counts what was read, so a load that raced a change is caught on the next check."""
+def load(connection: Connection, marker: Marker, base: SentenceFrame | None = None) -> SentenceFrame:
+    """All sentences up to the marker's max id (base None), or `base` plus those above its max id."""
     dialect = connection.dialect.name
     chunks = _Chunks(dialect, base)
-    query = select(*_load_columns(dialect))
+    query = select(*_load_columns(dialect)).where(sr.id <= marker.max_id)
     if base is not None:
-        query = query.where(sr.id > base.marker.max_id, sr.id <= marker.max_id)
-    result = connection.execute(query.order_by(sr.id).execution_options(yield_per=LOAD_CHUNK))
-    for rows in result.partitions(LOAD_CHUNK):
+        query = query.where(sr.id > base.marker.max_id)
+    for rows in _partitions(connection, query):
         chunks.add(rows)
-    if base is None:
-        read = Marker(chunks.max_id, chunks.rows, marker.map_max_id, marker.reassigned)
+    # Updates made while the rows were read may be in them or not: from `base`'s counter, they are read
+    # again on the next check. A frame loaded in full counts from the counter read before the load began.
+    updated = base.marker.updated if base is not None else marker.updated
+    return chunks.frame(marker._replace(updated=updated))
+
+
+def patch(connection: Connection, frame: SentenceFrame, marker: Marker) -> SentenceFrame:
+    """`frame` with the rows updated since its counter read again: replaced, dropped if no longer scored,
+    added if scored now. Rows above the frame's max id are left to the next append, which reads them whole."""
+    dialect = connection.dialect.name
+    chunks = _Chunks(dialect, None, codes_of=frame)
+    query = select(*_load_columns(dialect)).where(sr.changed > frame.marker.updated, sr.id <= frame.marker.max_id)
+    for rows in _partitions(connection, query):
+        chunks.add(rows)
+    changed = chunks.frame(marker._replace(max_id=frame.marker.max_id))
+    read = np.concatenate(chunks.read_ids) if chunks.read_ids else np.empty(0, dtype=np.int64)
+    return merged(frame, changed, read)
+
+
+def _partitions(connection: Connection, query: Any) -> Iterator[Sequence[Row[Any]]]:
+    result = connection.execute(query.order_by(sr.id).execution_options(yield_per=LOAD_CHUNK))
+    yield from result.partitions(LOAD_CHUNK)
+
+
+def merged(frame: SentenceFrame, changed: SentenceFrame, read: Ints) -> SentenceFrame:
+    """`frame` with the rows whose ids are in `read` taken from `changed` (which holds those still scored,
+    coded with `frame`'s vocabularies or extensions of them); marker from `changed`."""
+    replaced = np.isin(frame.ids, read)
+    at = np.searchsorted(frame.ids, changed.ids)
+    in_place = (
+        len(changed) == int(replaced.sum())
+        and bool((at < len(frame)).all())
+        and bool((frame.ids[np.minimum(at, len(frame) - 1)] == changed.ids).all())
+    )
+    if in_place:
+        # The usual case (a re-assignment, a rescoring): the same rows at the same places. A column whose
+        # values did not change is shared with the old frame, not copied.
+        def combine(old: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
+            if np.array_equal(old[..., at], new):
+                return old
+            out = old.copy()
+            out[..., at] = new
+            return out
     else:
-        read = Marker(max(base.marker.max_id, chunks.max_id), base.marker.rows + chunks.rows, *marker[2:])
-    return chunks.frame(read, generation)
+        keep = np.flatnonzero(~replaced)
+        order = np.argsort(np.concatenate([frame.ids[keep], changed.ids]), kind="stable")
+
+        def combine(old: NDArray[Any], new: NDArray[Any]) -> NDArray[Any]:
+            return np.ascontiguousarray(np.concatenate([old[..., keep], new], axis=-1)[..., order])
+
+    arrays: dict[str, Any] = {}
+    for name in _ARRAY_FIELDS:
+        old, new = getattr(frame, name), getattr(changed, name)
+        if name.endswith("_valid_t") and (old is not None or new is not None):
+            old, new = _valid_t(frame, name), _valid_t(changed, name)
+        arrays[name] = None if old is None else combine(old, new)
+    for head in ("emotions", "ekman"):
+        valid_t = arrays[f"{head}_valid_t"]
+        if valid_t is not None and bool((valid_t == arrays[f"{head}_scored"]).all()):
+            arrays[f"{head}_valid_t"] = None  # no longer ragged: the scored flags say it all
+    arrays["categorical"] = {
+        name: Categorical(combine(frame.categorical[name].codes, column.codes), column.vocabulary)
+        for name, column in changed.categorical.items()
+    }
+    return SentenceFrame(**arrays, marker=changed.marker)
 
 
-# Statements that change or remove stored sentences (a response's deletion cascades to them).
-_REWRITES = re.compile(
-    r"""^\s*(?:
-        delete\s+from\s+(?:\w+\.)?"?(?:sentence_result|response)"?
-        | update\s+(?:\w+\.)?"?sentence_result"?
-        | insert\s+or\s+replace\s+into\s+(?:\w+\.)?"?sentence_result"?
-        | (?:truncate|drop|alter)\b.*\b(?:sentence_result|response)
-    )(?:\W|$)""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
-)
-_WRITE_FLAG = "vocengine.insights.frame.rewrote"
-_ENDED_FLAG = "vocengine.insights.frame.rewrote_and_ended"
-_CHECKED = "vocengine.insights.frame.checked"
+_ARRAY_FIELDS = tuple(f.name for f in fields(SentenceFrame) if f.name not in ("categorical", "marker", "serial"))
 
 
-class _WriteWatch:
-    """Counts the statements through one engine that rewrite stored sentences, and the ends of their
-    transactions: a frame read before the count moved is reloaded in full."""
-
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        self.generation = 0
-
-    def bump(self) -> None:
-        self.generation = next(self._counter)
-
-    def attach(self, engine: Engine) -> None:
-        def after_cursor_execute(conn: Connection, _c: Any, statement: str, *_: Any) -> None:
-            if _REWRITES.match(statement) or ("sentence_result" in statement and _is_upsert(statement)):
-                conn.info[_WRITE_FLAG] = True
-                self.bump()
-
-        # The commit event comes just before the commit itself, so the connection's return to the pool,
-        # after it, counts once more: a frame read in between is not taken for current.
-        def transaction_end(conn: Connection) -> None:
-            if conn.info.pop(_WRITE_FLAG, False):
-                conn.info[_ENDED_FLAG] = True
-                self.bump()
-
-        def checkin(_dbapi: Any, record: Any) -> None:
-            if record is not None and (record.info.pop(_WRITE_FLAG, False) | record.info.pop(_ENDED_FLAG, False)):
-                self.bump()
-
-        event.listen(engine, "after_cursor_execute", after_cursor_execute)
-        event.listen(engine, "commit", transaction_end)
-        event.listen(engine, "rollback", transaction_end)
-        event.listen(engine, "checkin", checkin)
-
-
-def _is_upsert(statement: str) -> bool:
-    head = statement.lstrip()[:6].lower()
-    return head == "insert" and re.search(r"\bon\s+conflict\b.*\bdo\s+update\b", statement, re.I | re.S) is not None
-
-
-def _attached_watch(engine: Engine) -> _WriteWatch:
-    watch = _WriteWatch()
-    watch.attach(engine)
-    return watch
-
-
-write_watch = PerEngine(_attached_watch)
+def _valid_t(frame: SentenceFrame, name: str) -> NDArray[np.bool_]:
+    """The per-label validity `name` (emotions_valid_t, ekman_valid_t), spelled out where the frame leaves it
+    None because every label of a sentence is scored or none is."""
+    valid_t: NDArray[np.bool_] | None = getattr(frame, name)
+    if valid_t is not None:
+        return valid_t
+    head = name.removesuffix("_valid_t")
+    scored: NDArray[np.bool_] = getattr(frame, f"{head}_scored")
+    return np.broadcast_to(scored, (getattr(frame, f"{head}_t").shape[0], len(scored)))
 
 
 @dataclass
@@ -555,53 +535,39 @@ class _Entry:
 
 class FrameCache:
     """Up-to-date sentence frames, one per engine (held weakly: a disposed engine's frame goes with it).
-    Thread-safe; one per process is enough. `watch_writes=False` skips the engine events (see module doc)."""
+    Thread-safe; one per process is enough."""
 
-    def __init__(self, watch_writes: bool = True) -> None:
-        self.watch_writes = watch_writes
+    def __init__(self) -> None:
         self._entries: weakref.WeakKeyDictionary[Engine, _Entry] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
-        self._token = next(_serials)
         self.loads = 0  # full loads done, for tests and logs
-        self.appends = 0  # appends of new rows kept
+        self.appends = 0  # appends of new rows
+        self.patches = 0  # updated rows read again and patched in
 
     def get(self, conn: Connection | Engine) -> SentenceFrame:
         """The frame of `conn`'s database, brought up to date through `conn`."""
         with reading(conn) as connection:
             engine = connection.engine
-            watch = write_watch(engine) if self.watch_writes else None
             with self._lock:
                 entry = self._entries.get(engine)
                 if entry is None:
                     entry = self._entries[engine] = _Entry()
             with entry.lock:
-                generation = watch.generation if watch else 0
-                version = _file_version(connection)
-                checked: dict[int, tuple[Any, ...]] = connection.info.setdefault(_CHECKED, {})
-                frame = entry.frame
-                if (
-                    frame is not None
-                    and version is not None
-                    and checked.get(self._token) == (frame.serial, generation, version)
-                ):
-                    return frame
-                frame = entry.frame = self._current(connection, frame, generation)
-                if version is not None:
-                    checked[self._token] = (frame.serial, generation, version)
-                return frame
+                entry.frame = self._current(connection, entry.frame)
+                return entry.frame
 
-    def _current(self, connection: Connection, frame: SentenceFrame | None, generation: int) -> SentenceFrame:
+    def _current(self, connection: Connection, frame: SentenceFrame | None) -> SentenceFrame:
         marker = read_marker(connection)
-        if frame is not None and frame.generation == generation and last_row_unchanged(connection, frame):
-            if frame.marker == marker:
-                return frame
-            if _only_appended(frame.marker, marker):
-                appended = _timed(partial(load, connection, marker, frame, generation), "appended")
-                if appended.marker == marker:
-                    self.appends += 1
-                    return appended
-        self.loads += 1
-        return _timed(partial(load, connection, marker, None, generation), "loaded")
+        if frame is None or _gone_back(frame.marker, marker):
+            self.loads += 1
+            return _timed(partial(load, connection, marker), "loaded")
+        if marker.max_id > frame.marker.max_id:
+            self.appends += 1
+            frame = _timed(partial(load, connection, marker, frame), "appended")
+        if marker.updated > frame.marker.updated:
+            self.patches += 1
+            frame = _timed(partial(patch, connection, frame, marker), "patched")
+        return frame
 
     def invalidate(self, engine: Engine | None = None) -> None:
         """Forget the frame of `engine` (of every engine with None): the next `get` loads in full."""
@@ -613,17 +579,9 @@ class FrameCache:
                     entry.frame = None
 
 
-def _file_version(connection: Connection) -> tuple[int, int] | None:
-    """On SQLite, a version of the whole database file as this connection sees it: data_version moves when
-    another connection (of any process) commits, total_changes when this one writes. While neither moves
-    and no watched write happened, a frame this connection checked is still current, and the marker's
-    count(*), a scan of an index of every row, is skipped. None on other databases."""
-    if connection.dialect.name != "sqlite":
-        return None
-    data_version, changes = connection.exec_driver_sql(
-        "SELECT data_version, total_changes() FROM pragma_data_version"
-    ).one()
-    return int(data_version), int(changes)
+def _gone_back(old: Marker, new: Marker) -> bool:
+    """Rows deleted, or something moved back (a table emptied and made again): only a full reload is sure."""
+    return new.deleted != old.deleted or new.max_id < old.max_id or new.updated < old.updated
 
 
 def _timed(build: Callable[[], SentenceFrame], verb: str) -> SentenceFrame:
@@ -632,10 +590,6 @@ def _timed(build: Callable[[], SentenceFrame], verb: str) -> SentenceFrame:
     level = logging.INFO if verb == "loaded" else logging.DEBUG
     log.log(level, "sentence frame %s: %d rows in %.3f s", verb, len(frame), time.perf_counter() - started)
     return frame
-
-
-def _only_appended(old: Marker, new: Marker) -> bool:
-    return old[2:] == new[2:] and new.max_id > old.max_id and new.rows > old.rows
 
 
 DEFAULT_CACHE = FrameCache()

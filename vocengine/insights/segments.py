@@ -13,7 +13,7 @@ from collections import defaultdict
 from sqlalchemy import Connection, func, select
 
 from vocengine.insights.connection import PerEngine
-from vocengine.insights.frame import write_watch
+from vocengine.store.changes import RESPONSES_REWRITTEN, counter
 from vocengine.store.tables import Response
 
 RESPONSE = Response.__table__  # type: ignore[attr-defined]
@@ -26,8 +26,7 @@ class SegmentIndex:
 
     def _reset(self) -> None:
         self._seen_up_to = 0
-        self._count = 0
-        self._marker: tuple[object, ...] | None = None
+        self._rewritten: int | None = None
         self._ids: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
 
     def matching(self, connection: Connection, segment: dict[str, str]) -> frozenset[int]:
@@ -41,34 +40,27 @@ class SegmentIndex:
 
     def _catch_up(self, connection: Connection) -> None:
         """Read the responses stored since the last call. Responses are only ever added by the service;
-        anything else (rows deleted, ids reused after a delete, which SQLite does) shows in the marker
-        without new ids, or in a count that new ids do not explain, and rebuilds the index."""
-        # The frame's watch on this engine counts deletions made in this process (tests empty tables).
-        writes = write_watch(connection.engine).generation
-        marker = (
-            *connection.execute(select(func.max(RESPONSE.c.id), func.count(), func.max(RESPONSE.c.received_at))).one(),
-            writes,
-        )
-        if self._marker is not None and writes != self._marker[-1]:
+        a deletion or a rewrite of segments (which moves the database's `response.rewritten` counter, from
+        any process) rebuilds the index, as does a max id gone back (a table emptied and made again)."""
+        max_id, rewritten = connection.execute(
+            select(func.coalesce(func.max(RESPONSE.c.id), 0), counter(RESPONSES_REWRITTEN))
+        ).one()
+        if rewritten != self._rewritten or max_id < self._seen_up_to:
             self._reset()
-        if marker == self._marker:
+        if max_id == self._seen_up_to and self._rewritten is not None:
             return
-        new = self._read_after(connection, self._seen_up_to)
-        if not new or self._count + len(new) != marker[1]:
-            self._reset()
-            new = self._read_after(connection, 0)
-        for response_id, segments in new:
+        for response_id, segments in self._read(connection, self._seen_up_to, max_id):
             for key, value in (segments or {}).items():
                 if isinstance(value, str):
                     self._ids[(key, value)].append(response_id)
-        self._count += len(new)
-        self._seen_up_to = new[-1][0] if new else self._seen_up_to
-        self._marker = marker
+        self._seen_up_to = max_id
+        self._rewritten = rewritten
 
     @staticmethod
-    def _read_after(connection: Connection, after: int) -> list[tuple[int, dict[str, object]]]:
-        query = select(RESPONSE.c.id, RESPONSE.c.segments).where(RESPONSE.c.id > after).order_by(RESPONSE.c.id)
-        return [(r.id, r.segments) for r in connection.execute(query)]
+    def _read(connection: Connection, after: int, up_to: int) -> list[tuple[int, dict[str, object]]]:
+        # Up to the max id read with the counter: the index then reflects one moment of the table.
+        query = select(RESPONSE.c.id, RESPONSE.c.segments).where(RESPONSE.c.id > after, RESPONSE.c.id <= up_to)
+        return [(r.id, r.segments) for r in connection.execute(query.order_by(RESPONSE.c.id))]
 
 
 segment_index = PerEngine(lambda _engine: SegmentIndex())

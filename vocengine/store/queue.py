@@ -119,14 +119,10 @@ def complete(
         ours = _still_ours(connection, worker, ids, engine.dialect.name == "postgresql")
         if not ours:
             return ours
-        # Only a rescored response has an analysis to replace. Deleting nothing is not free: the insight
-        # cache reloads in full after any DELETE on sentence_result, so none is issued on first scoring.
-        rescored = set(
-            connection.execute(select(COMMENT.c.response_id).where(COMMENT.c.response_id.in_(ours))).scalars()
-        )
-        if rescored:
-            connection.execute(delete(sentence_result).where(sentence_result.c.response_id.in_(rescored)))
-            connection.execute(delete(COMMENT).where(COMMENT.c.response_id.in_(rescored)))
+        # A response scored before (its lease ran out mid-write, say) has an analysis to replace; on first
+        # scoring these delete nothing, and a DELETE that deletes nothing moves no change counter.
+        connection.execute(delete(sentence_result).where(sentence_result.c.response_id.in_(ours)))
+        connection.execute(delete(COMMENT).where(COMMENT.c.response_id.in_(ours)))
         connection.execute(insert(COMMENT), [c for c in comments if c["response_id"] in ours])
         kept = [s for s in sentences if s["response_id"] in ours]
         if kept:

@@ -182,3 +182,12 @@ sentence_result = Table(
     Index("ix_sentence_result_account", "account_id", "contact_id"),
     Index("ix_sentence_result_changed", "changed"),
 )
+
+# Counters of changes, moved by database triggers in the writing transaction (migration 0002 says which);
+# `vocengine.store.changes` names them. Never written by the application.
+data_change = Table(
+    "data_change",
+    SQLModel.metadata,
+    Column("name", String(64), primary_key=True),
+    Column("counter", BigInteger, nullable=False),
+)
