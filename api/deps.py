@@ -74,4 +74,5 @@ def require(*scopes: str) -> Callable[..., ApiKey]:
 IngestKey = Annotated[ApiKey, Depends(require("ingest"))]
 ReadKey = Annotated[ApiKey, Depends(require("read"))]
 AnalyzeKey = Annotated[ApiKey, Depends(require("ingest", "read"))]
+LabelKey = Annotated[ApiKey, Depends(require("label"))]
 AdminKey = Annotated[ApiKey, Depends(require("admin"))]

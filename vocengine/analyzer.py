@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from vocengine.journey.assign import Assignment, TouchpointAssigner
+from vocengine.journey.learned import LearnedTouchpoints
 from vocengine.journey.maps import JourneyMap, load_journey_map
 from vocengine.model.decision import ranked_labels
 from vocengine.model.predictor import Predictions, Predictor
@@ -65,6 +66,7 @@ class Analyzer:
         redactor: Redactor | None = None,
         splitter: SentenceSplitter | None = None,
         language_detector: LanguageDetector | None = None,
+        learned: LearnedTouchpoints | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         self.predictor = predictor
@@ -72,9 +74,11 @@ class Analyzer:
         self.splitter = splitter or SentenceSplitter()
         self.language_detector = language_detector or LanguageDetector()
         self.journey = journey
+        # Labelled sentences embedded by this model's encoder (stored with the model by `vocengine train`).
+        self.learned = learned
         self.assigner = TouchpointAssigner.build(
             journey, predictor.embed, self.settings.touchpoint_threshold, self.settings.touchpoint_top_k
-        )
+        ).with_learned(learned)
         self.journey_label = f"{journey.name}@{journey.fingerprint()}"
 
     @classmethod
@@ -89,11 +93,27 @@ class Analyzer:
         if journey_map is None:
             journey_map = settings.journey_map
         journey = journey_map if isinstance(journey_map, JourneyMap) else load_journey_map(journey_map)
-        return cls(predictor, journey, settings)
+        return cls(predictor, journey, settings, learned=LearnedTouchpoints.load(settings.model_dir))
 
     def with_journey_map(self, journey: JourneyMap) -> Analyzer:
         """Same models and text handling, another map: only the map's prototypes are embedded."""
-        return Analyzer(self.predictor, journey, self.settings, self.redactor, self.splitter, self.language_detector)
+        return Analyzer(
+            self.predictor, journey, self.settings, self.redactor, self.splitter, self.language_detector, self.learned
+        )
+
+    def with_model(self, model_dir: Path) -> Analyzer:
+        """Same map and text handling, the model stored in `model_dir` (loaded once per process)."""
+        base_path = self.predictor.base_path or self.settings.base_model_path
+        predictor = _cached_predictor(Path(model_dir), base_path, self.predictor.batch_size)
+        return Analyzer(
+            predictor,
+            self.journey,
+            self.settings,
+            self.redactor,
+            self.splitter,
+            self.language_detector,
+            LearnedTouchpoints.load(model_dir),
+        )
 
     @property
     def model_version(self) -> str:

@@ -117,9 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     bench.set_defaults(func=cmd_bench)
 
-    from vocengine.cli_service import add_parsers
+    from vocengine import cli_learning, cli_service
 
-    add_parsers(sub)
+    cli_service.add_parsers(sub)
+    cli_learning.add_parsers(sub)
     return parser
 
 

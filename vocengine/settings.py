@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(0.5, gt=0, description="idle wait between looks at the queue")
     embedded_worker: bool = Field(True, description="vocengine serve also runs a scoring worker in-process")
 
+    # Learning from labels (vocengine train, the model registry, rescoring).
+    models_dir: Path | None = Field(None, description="where trained model versions are kept; default data_dir/models")
+    rescore_batch_size: int = Field(64, gt=0, description="responses rescored in one transaction after a promotion")
+    holdout_percent: int = Field(
+        20, ge=5, le=50, description="share of labelled texts held out (fixed by a hash of the text) for the gate"
+    )
+
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'vocengine.db').as_posix()}"
 

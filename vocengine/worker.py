@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,12 +19,13 @@ from sqlalchemy import Engine
 
 from vocengine.analyzer import Analyzer
 from vocengine.journey.maps import JourneyMap
+from vocengine.learning import registry, rescore
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
 from vocengine.schemas import CommentAnalysis
 from vocengine.settings import Settings
 from vocengine.store import queue
 from vocengine.store.journeys import active_version, as_journey_map, ensure_active, reassign_sentences
-from vocengine.store.tables import ekman_column, emotion_column, utcnow
+from vocengine.store.tables import ModelVersion, ekman_column, emotion_column, utcnow
 
 log = logging.getLogger(__name__)
 EMOTION_BIT = {label: 1 << i for i, label in enumerate(EMOTION_LABELS)}
@@ -34,28 +36,36 @@ def worker_name() -> str:
 
 
 class ActiveAnalyzer:
-    """The engine with the database's active journey map. Models load once; a new map version only
-    embeds that map's prototypes. Checked before each batch, so every worker follows a map change."""
+    """The engine with the database's active model version and journey map. Both are looked up before
+    each batch, so every worker and the API follow a promotion or a new map without a restart. Models
+    load once per process; a new map version only embeds that map's prototypes."""
 
     def __init__(self, engine: Engine, base: Analyzer) -> None:
         self.engine = engine
         self.base = base
-        self._cache: dict[int, Analyzer] = {}
+        predictor = base.predictor
+        registry.ensure_registered(engine, predictor.model_version, predictor.model_dir, predictor.config.metrics)
+        self._cache: dict[tuple[str, int], Analyzer] = {}
         self._lock = threading.Lock()
 
     def current(self) -> tuple[Analyzer, int]:
         version = active_version(self.engine) or ensure_active(self.engine, self.base.journey)
+        model = registry.active_model(self.engine)
         assert version.id is not None
+        key = (model.id if model else self.base.model_version, version.id)
         with self._lock:
-            if version.id not in self._cache:
-                journey = as_journey_map(version)
-                self._cache = {version.id: self._for_map(journey)}
-            return self._cache[version.id], version.id
+            if key not in self._cache:
+                self._cache = {key: self._build(model, as_journey_map(version))}
+            return self._cache[key], version.id
 
-    def _for_map(self, journey: JourneyMap) -> Analyzer:
-        if journey.fingerprint() == self.base.journey.fingerprint():
-            return self.base
-        return self.base.with_journey_map(journey)
+    def _build(self, model: ModelVersion | None, journey: JourneyMap) -> Analyzer:
+        analyzer = self.base
+        if model is not None and model.id != self.base.model_version and model.path:
+            log.info("switching to model version %s", model.id)
+            analyzer = analyzer.with_model(Path(model.path))
+        if journey.fingerprint() != analyzer.journey.fingerprint():
+            analyzer = analyzer.with_journey_map(journey)
+        return analyzer
 
 
 def comment_row(response_id: int, result: CommentAnalysis, map_id: int) -> dict[str, Any]:
@@ -131,20 +141,51 @@ class ScoringWorker:
         )
         if not claimed:
             self._follow_map_changes()
-            return 0
+            return self._rescore_step()
         analyzer, map_id = self.analyzer.current()
         scored, errors = self._score(analyzer, claimed)
-        comments, sentences, languages = [], [], {}
-        for item, (result, embeddings) in scored.items():
-            comments.append(comment_row(item.id, result, map_id))
-            sentences += sentence_rows(item, result, embeddings, map_id)
-            languages[item.id] = result.language
+        comments, sentences, languages = self._rows(scored, map_id)
         if comments:
             queue.complete(self.engine, self.name, comments, sentences, languages)
         if errors:
             log.warning("%d responses failed to score: %s", len(errors), next(iter(errors.values())))
             queue.fail(self.engine, self.name, errors, self.settings.worker_max_attempts)
         return len(claimed)
+
+    @staticmethod
+    def _rows(
+        scored: dict[queue.Claimed, tuple[CommentAnalysis, np.ndarray]], map_id: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[int, str]]:
+        comments, sentences, languages = [], [], {}
+        for item, (result, embeddings) in scored.items():
+            comments.append(comment_row(item.id, result, map_id))
+            sentences += sentence_rows(item, result, embeddings, map_id)
+            languages[item.id] = result.language
+        return comments, sentences, languages
+
+    def rescore_rows(self, claimed: list[queue.Claimed]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """New analysis rows by the active model; a response that fails keeps its old analysis."""
+        analyzer, map_id = self.analyzer.current()
+        scored, errors = self._score(analyzer, claimed)
+        if errors:
+            log.warning("%d responses could not be rescored and keep their analysis: %s", len(errors), errors)
+        comments, sentences, _ = self._rows(scored, map_id)
+        return comments, sentences
+
+    def _rescore_step(self) -> int:
+        """When idle, rescore one batch of a rescoring job of the active model (after a promotion)."""
+        analyzer, _ = self.analyzer.current()
+        job = rescore.claim_job(self.engine, self.name, analyzer.model_version, self.settings.worker_lease_seconds)
+        if job is None:
+            return 0
+        return rescore.run_batch(
+            self.engine,
+            job,
+            self.name,
+            self.rescore_rows,
+            self.settings.rescore_batch_size,
+            self.settings.worker_lease_seconds,
+        )
 
     def _score(
         self, analyzer: Analyzer, claimed: Sequence[queue.Claimed]

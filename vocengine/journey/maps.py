@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vocengine.errors import JourneyMapError
+from vocengine.journey.learned import NONE
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -57,6 +58,8 @@ class JourneyMap(BaseModel):
                 raise ValueError(f"stages.{s}.id {stage.id!r} is used twice")
             seen_stages.add(stage.id)
             for t, touchpoint in enumerate(stage.touchpoints):
+                if touchpoint.id == NONE:
+                    raise ValueError(f"stages.{s}.touchpoints.{t}.id {NONE!r} is reserved for 'none of these' labels")
                 if touchpoint.id in seen_touchpoints:
                     raise ValueError(f"stages.{s}.touchpoints.{t}.id {touchpoint.id!r} is used twice")
                 seen_touchpoints.add(touchpoint.id)

@@ -44,11 +44,17 @@ class Predictor:
         # Counts texts through the encoder, so the benchmark can show one pass per sentence.
         self.texts_encoded = 0
         self._lock = threading.Lock()
+        # Where it was loaded from, so that a sibling version loads on the same base encoder.
+        self.model_dir: Path | None = None
+        self.base_path: Path | None = None
 
     @classmethod
     def load(cls, model_dir: Path, base_path: str | Path | None = None, batch_size: int = 64) -> Predictor:
         network, tokenizer, config = load_model(model_dir, base_path)
-        return cls(network, tokenizer, config, batch_size)
+        predictor = cls(network, tokenizer, config, batch_size)
+        predictor.model_dir = Path(model_dir)
+        predictor.base_path = Path(base_path) if base_path is not None else None
+        return predictor
 
     @property
     def model_version(self) -> str:

@@ -191,3 +191,75 @@ data_change = Table(
     Column("name", String(64), primary_key=True),
     Column("counter", BigInteger, nullable=False),
 )
+
+
+# -- learning from labels (retraining issue) -------------------------------------------------------
+
+
+class Label(SQLModel, table=True):
+    """One correction by a CX lead, never updated: a later label of the same target is a new row, and a
+    target's label for each task is the latest row that set it (`vocengine.learning.labels.effective`)."""
+
+    __tablename__ = "label"
+    __table_args__ = (Index("ix_label_target", "target", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # "r<response id>/s<sentence index>", "r<response id>" (the whole comment) or "t<text hash>" (a text
+    # given with its labels and not stored as a response, e.g. to seed a new journey map).
+    target: str = Field(max_length=80)
+    response_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("response.id", ondelete="SET NULL"))
+    )
+    sentence_index: int | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False), description="redacted text the label is about")
+    sentiment: str | None = Field(default=None, max_length=16)
+    emotions: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    touchpoint: str | None = Field(default=None, max_length=64, description='a touchpoint id, or "none"')
+    journey_map_id: int | None = Field(default=None, foreign_key="journey_map_version.id")
+    # Fixed at the first label of a text by a hash of the text: the gate's held-out labels never train.
+    split: str = Field(max_length=8)
+    labelled_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ModelStatus(enum.StrEnum):
+    candidate = "candidate"  # trained, gate not passed yet or promotion not asked for
+    active = "active"  # the one version that scores everything now
+    retired = "retired"  # was active once; rollback can bring it back
+    rejected = "rejected"  # failed the evaluation gate
+
+
+class ModelVersion(SQLModel, table=True):
+    """The model registry: every version that scored or could score, with how it was made and measured."""
+
+    __tablename__ = "model_version"
+
+    id: str = Field(primary_key=True, max_length=100)
+    parent_id: str | None = Field(default=None, max_length=100)
+    path: str | None = Field(default=None, sa_column=Column(Text), description="folder with config + weights")
+    status: str = Field(max_length=16)
+    data_hash: str | None = Field(default=None, max_length=64, description="sha256 of the labels it trained on")
+    labels_used: int = 0
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    promoted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class RescoreJob(SQLModel, table=True):
+    """Rescoring stored responses with a model version, in batches. `last_response_id` moves in the same
+    transaction as each batch's results, so a crashed job resumes where it stopped."""
+
+    __tablename__ = "rescore_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_version: str = Field(max_length=100)
+    since: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    status: str = Field(default="pending", max_length=16, description="pending, running, done, cancelled")
+    total: int = 0
+    done: int = 0
+    last_response_id: int = 0
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -1,0 +1,168 @@
+"""Labels: CX leads correct sentiment, emotions and touchpoints; the queue says where a label helps most."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import AnalyzerDep, EngineDep, LabelKey, StateDep
+from api.errors import ApiError, ErrorDetail
+from vocengine.learning import labels
+from vocengine.learning.label_queue import label_queue
+from vocengine.store.journeys import active_version, as_journey_map
+from vocengine.store.tables import ApiKey, Label
+
+router = APIRouter(tags=["labels"])
+
+
+class LabelPublic(BaseModel):
+    id: int
+    target: str = Field(description='"r<response>/s<sentence>", "r<response>" or "t<hash of a text>"')
+    response_id: int | None
+    sentence_index: int | None
+    text: str = Field(description="the redacted text the label is about")
+    sentiment: str | None
+    emotions: list[str] | None
+    touchpoint: str | None
+    journey_map_id: int | None = Field(description="the journey map version active when it was labelled")
+    split: str = Field(description="train, or holdout: kept for the evaluation gate, never trained on")
+    labelled_by: str
+    created_at: datetime
+
+
+def _public(label: Label) -> LabelPublic:
+    return LabelPublic.model_validate(label, from_attributes=True)
+
+
+def _who(key: ApiKey) -> str:
+    return f"{key.name} (key {key.prefix})"
+
+
+def _store(
+    state: StateDep,
+    values: labels.LabelValues,
+    key: ApiKey,
+    text: str,
+    response_id: int | None = None,
+    sentence_index: int | None = None,
+) -> LabelPublic:
+    version = active_version(state.engine)
+    if version is not None:
+        try:
+            labels.check_touchpoint(values, as_journey_map(version))
+        except labels.LabelError as exc:
+            raise ApiError(422, f"Invalid label: {exc}", [ErrorDetail(field=exc.field, message=exc.message)]) from exc
+    label = labels.add_label(
+        state.engine,
+        values,
+        text=text,
+        labelled_by=_who(key),
+        journey_map_id=version.id if version else None,
+        holdout_percent=state.settings.holdout_percent,
+        response_id=response_id,
+        sentence_index=sentence_index,
+    )
+    return _public(label)
+
+
+@router.put("/responses/{response_id}/labels", response_model=LabelPublic, summary="Label a whole comment")
+def label_response(response_id: int, values: labels.LabelValues, state: StateDep, key: LabelKey) -> LabelPublic:
+    """The correct sentiment, emotions or touchpoint of the comment as a whole. Stored as a new row with
+    who and when; earlier labels stay in the history. Fields left out keep their earlier label."""
+    return _store(state, values, key, labels.response_text(state.engine, response_id, None), response_id)
+
+
+@router.put(
+    "/responses/{response_id}/sentences/{index}/labels",
+    response_model=LabelPublic,
+    summary="Label one sentence of a comment",
+)
+def label_sentence(
+    response_id: int, index: int, values: labels.LabelValues, state: StateDep, key: LabelKey
+) -> LabelPublic:
+    """Sentences are numbered from 0 as `GET /v1/responses/{id}` lists them; the response must be scored."""
+    text = labels.response_text(state.engine, response_id, index)
+    return _store(state, values, key, text, response_id, index)
+
+
+@router.post(
+    "/labels", status_code=status.HTTP_201_CREATED, response_model=LabelPublic, summary="Label a text not stored"
+)
+def label_text(body: labels.TextLabel, state: StateDep, key: LabelKey) -> LabelPublic:
+    """A sentence with its labels, not stored as a response: e.g. examples that seed a new journey map's
+    touchpoints. The text is redacted before it is stored."""
+    text, _ = state.analyzer.base.redactor(body.text)
+    return _store(state, body, key, text)
+
+
+@router.get(
+    "/labels",
+    summary="Export labels as JSONL",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one label per line"}},
+)
+def export_labels(
+    engine: EngineDep,
+    _key: LabelKey,
+    effective: Annotated[
+        bool, Query(description="one line per target with the labels in force, not the history")
+    ] = False,
+) -> StreamingResponse:
+    """Every label row in the order given (the full history), or with `effective=true` the labels in force
+    per sentence or text. `vocengine labels import` reads either back."""
+
+    def lines() -> Iterator[str]:
+        if effective:
+            for entry in labels.effective_labels(engine):
+                yield json.dumps(entry.__dict__, ensure_ascii=False) + "\n"
+        else:
+            for label in labels.history(engine):
+                yield json.dumps(labels.export_record(label), ensure_ascii=False) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+class QueueEntry(BaseModel):
+    response_id: int
+    sentence_index: int
+    text: str
+    stage: str | None = Field(description="as the active model assigns it now")
+    touchpoint: str | None
+    margin: float = Field(description="how sure the model is (0 = a coin toss); the queue starts with the least sure")
+    reason: str
+    label_url: str = Field(description="where to PUT the label")
+
+
+class LabelQueue(BaseModel):
+    task: str
+    items: list[QueueEntry]
+
+
+@router.get("/labels/queue", response_model=LabelQueue, summary="Sentences to label next")
+def queue(
+    engine: EngineDep,
+    analyzer: AnalyzerDep,
+    _key: LabelKey,
+    task: Literal["touchpoint", "sentiment", "emotion"],
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> LabelQueue:
+    """The stored sentences the active model is least sure of for `task` (small margin between two
+    answers, a probability next to its threshold, or just under the touchpoint threshold), not labelled
+    for it yet, taken in turn from each predicted touchpoint so the effort spreads over the map."""
+    current, _ = analyzer.current()
+    items = label_queue(engine, current, task, limit)
+    return LabelQueue(
+        task=task,
+        items=[
+            QueueEntry(
+                **item.__dict__, label_url=f"/v1/responses/{item.response_id}/sentences/{item.sentence_index}/labels"
+            )
+            for item in items
+        ],
+    )

@@ -1,0 +1,115 @@
+"""The model registry (admin): versions with their metrics and gate reports, promotion, rollback, rescoring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import AdminKey, EngineDep
+from api.errors import ApiError
+from vocengine.learning import registry, rescore
+from vocengine.store.tables import ModelVersion, RescoreJob
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+class ModelVersionPublic(BaseModel):
+    id: str
+    parent_id: str | None
+    status: str = Field(description="active, candidate, retired (was active) or rejected (failed the gate)")
+    data_hash: str | None = Field(description="sha256 of the training labels")
+    labels_used: int
+    metrics: dict[str, Any]
+    gate: dict[str, Any] | None = Field(description="the evaluation gate's decision and reasons")
+    created_at: datetime
+    promoted_at: datetime | None
+
+
+class ModelVersionDetail(ModelVersionPublic):
+    report: dict[str, Any] | None = Field(description="the full evaluation report, per label")
+
+
+class ModelList(BaseModel):
+    active: ModelVersionPublic | None
+    versions: list[ModelVersionPublic] = Field(description="newest first")
+
+
+class RescoreJobPublic(BaseModel):
+    id: int
+    model_version: str
+    since: datetime | None
+    status: str = Field(description="pending, running, done or cancelled (a newer promotion replaced it)")
+    total: int
+    done: int
+    percent: float
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class RescoreRequest(BaseModel):
+    since: datetime | None = Field(None, description="only responses submitted since then")
+
+
+def _public(version: ModelVersion) -> ModelVersionPublic:
+    gate = (version.report or {}).get("decision")
+    return ModelVersionPublic(**version.model_dump(exclude={"path", "report"}), gate=gate)
+
+
+def _job(job: RescoreJob) -> RescoreJobPublic:
+    percent = 100.0 if job.total == 0 else round(100.0 * min(job.done, job.total) / job.total, 1)
+    return RescoreJobPublic(
+        **job.model_dump(exclude={"last_response_id", "claimed_by", "claim_expires_at"}), percent=percent
+    )
+
+
+@router.get("", response_model=ModelList, summary="Model versions, newest first")
+def list_models(engine: EngineDep, _key: AdminKey) -> ModelList:
+    versions = [_public(v) for v in registry.list_versions(engine)]
+    return ModelList(active=next((v for v in versions if v.status == "active"), None), versions=versions)
+
+
+@router.get("/rescore", response_model=list[RescoreJobPublic], summary="Rescoring jobs and their progress")
+def rescore_jobs(engine: EngineDep, _key: AdminKey) -> list[RescoreJobPublic]:
+    return [_job(j) for j in rescore.list_jobs(engine)]
+
+
+@router.post("/rescore", response_model=RescoreJobPublic, status_code=202, summary="Rescore stored responses")
+def start_rescore(body: RescoreRequest, engine: EngineDep, _key: AdminKey) -> RescoreJobPublic:
+    """Rescore stored responses that another model version scored, with the active version, in the
+    background (the worker runs it when the queue is empty)."""
+    active = registry.active_model(engine)
+    if active is None:
+        raise ApiError(409, "No model version is active yet")
+    return _job(rescore.start_job(engine, active.id, body.since))
+
+
+@router.post("/rollback", response_model=ModelVersionPublic, summary="Go back to the version active before")
+def rollback(engine: EngineDep, _key: AdminKey) -> ModelVersionPublic:
+    try:
+        return _public(registry.rollback(engine))
+    except registry.PromotionRefused as exc:
+        raise ApiError(409, str(exc)) from exc
+
+
+@router.get("/{version_id}", response_model=ModelVersionDetail, summary="One version with its evaluation report")
+def get_model(version_id: str, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
+    version = registry.get_version(engine, version_id)
+    return ModelVersionDetail(**_public(version).model_dump(), report=version.report)
+
+
+@router.post("/{version_id}/promote", response_model=ModelVersionPublic, summary="Make a version active")
+def promote(
+    version_id: str,
+    engine: EngineDep,
+    _key: AdminKey,
+    force: Annotated[bool, Query(description="promote even a version the evaluation gate rejected")] = False,
+) -> ModelVersionPublic:
+    """The service and every worker switch to it before their next batch, without a restart, and stored
+    responses are rescored with it in the background (`GET /v1/models/rescore`)."""
+    try:
+        return _public(registry.promote(engine, version_id, force=force))
+    except registry.PromotionRefused as exc:
+        raise ApiError(409, str(exc)) from exc

@@ -1,0 +1,110 @@
+"""Labels through the real API: stored as history, validated against the active map, exported, queued."""
+
+from __future__ import annotations
+
+import json
+
+from vocengine.learning.labels import effective_labels
+
+TEXTS = [
+    "The onboarding call was a mess. Support answered within minutes.",
+    "Renewal pricing went up again and nobody told us.",
+    "The invoice was wrong twice. Great product though.",
+]
+
+
+def _ingest_and_score(service) -> None:
+    with service.client("ingest") as client:
+        reply = client.post(
+            "/v1/responses/batch",
+            json={"items": [{"source": "survey", "external_id": str(i), "text": t} for i, t in enumerate(TEXTS)]},
+        )
+        assert reply.status_code == 202
+    service.drain()
+
+
+def test_sentence_and_comment_labels_are_history_and_merge_per_task(service):
+    _ingest_and_score(service)
+    with service.client("label") as client:
+        first = client.put("/v1/responses/1/sentences/0/labels", json={"touchpoint": "kickoff"})
+        assert first.status_code == 200, first.text
+        body = first.json()
+        assert body["target"] == "r1/s0" and body["text"] == "The onboarding call was a mess."
+        assert body["split"] in ("train", "holdout") and "key" in body["labelled_by"]
+        # A second lead corrects the touchpoint and adds a sentiment: a new row, the first one kept.
+        second = client.put(
+            "/v1/responses/1/sentences/0/labels", json={"touchpoint": "none", "sentiment": "negative"}
+        ).json()
+        assert second["id"] != body["id"]
+        third = client.put("/v1/responses/1/sentences/0/labels", json={"emotions": ["annoyance", "disappointment"]})
+        assert third.status_code == 200
+        comment = client.put("/v1/responses/2/labels", json={"sentiment": "negative"}).json()
+        assert comment["target"] == "r2" and comment["sentence_index"] is None
+        history = [json.loads(line) for line in client.get("/v1/labels").text.splitlines()]
+        effective = [json.loads(line) for line in client.get("/v1/labels?effective=true").text.splitlines()]
+    assert [h["target"] for h in history] == ["r1/s0", "r1/s0", "r1/s0", "r2"]
+    assert [h["touchpoint"] for h in history[:2]] == ["kickoff", "none"]
+    merged = {e["target"]: e for e in effective}
+    assert merged["r1/s0"]["touchpoint"] == "none"
+    assert merged["r1/s0"]["sentiment"] == "negative"
+    assert merged["r1/s0"]["emotions"] == ["annoyance", "disappointment"]
+    assert len(effective_labels(service.engine)) == 2
+
+
+def test_text_labels_seed_a_map_and_are_redacted(service):
+    with service.client("label") as client:
+        reply = client.post(
+            "/v1/labels", json={"text": "Mail jane.doe@example.com about the kick-off.", "touchpoint": "kickoff"}
+        )
+    assert reply.status_code == 201, reply.text
+    body = reply.json()
+    assert body["target"].startswith("t") and body["response_id"] is None
+    assert "jane.doe@example.com" not in body["text"]
+
+
+def test_bad_labels_are_refused_naming_the_field(service):
+    _ingest_and_score(service)
+    with service.client("label") as client:
+        unknown_tp = client.put("/v1/responses/1/sentences/0/labels", json={"touchpoint": "checkout_page"})
+        assert unknown_tp.status_code == 422
+        assert unknown_tp.json()["error"]["details"][0]["field"] == "touchpoint"
+        assert "kickoff" in unknown_tp.json()["error"]["message"]
+        bad_sentiment = client.put("/v1/responses/1/labels", json={"sentiment": "angry"})
+        assert bad_sentiment.status_code == 422
+        assert bad_sentiment.json()["error"]["details"][0]["field"] == "sentiment"
+        assert client.put("/v1/responses/1/labels", json={"emotions": ["rage"]}).status_code == 422
+        assert client.put("/v1/responses/1/labels", json={}).status_code == 422
+        assert client.put("/v1/responses/1/labels", json={"sentiment": "negative", "mood": 1}).status_code == 422
+        missing = client.put("/v1/responses/999/labels", json={"sentiment": "negative"})
+        assert missing.status_code == 404 and "999" in missing.json()["error"]["message"]
+        no_sentence = client.put("/v1/responses/1/sentences/7/labels", json={"sentiment": "negative"})
+        assert no_sentence.status_code == 404
+    with service.client("read") as client:
+        assert client.put("/v1/responses/1/labels", json={"sentiment": "negative"}).status_code == 403
+        assert client.get("/v1/labels").status_code == 403
+    with service.client() as client:
+        assert client.get("/v1/labels/queue?task=sentiment").status_code == 401
+    assert effective_labels(service.engine) == []
+
+
+def test_queue_offers_the_least_sure_unlabelled_sentences(service):
+    _ingest_and_score(service)
+    with service.client("label") as client:
+        for task in ("touchpoint", "sentiment", "emotion"):
+            reply = client.get(f"/v1/labels/queue?task={task}&limit=3")
+            assert reply.status_code == 200, reply.text
+            items = reply.json()["items"]
+            assert len(items) == 3
+            margins = [i["margin"] for i in items]
+            assert margins == sorted(margins)
+            assert all(i["label_url"].startswith("/v1/responses/") for i in items)
+        first = client.get("/v1/labels/queue?task=sentiment&limit=10").json()["items"]
+        assert len(first) == 5  # five scored sentences in all
+        top = first[0]
+        client.put(top["label_url"], json={"sentiment": "neutral"}).raise_for_status()
+        after = client.get("/v1/labels/queue?task=sentiment&limit=10").json()["items"]
+        assert len(after) == 4
+        assert (top["response_id"], top["sentence_index"]) not in {(i["response_id"], i["sentence_index"]) for i in after}
+        # A sentiment label says nothing about the touchpoint: that queue still offers the sentence.
+        assert len(client.get("/v1/labels/queue?task=touchpoint&limit=10").json()["items"]) == 5
+        assert client.get("/v1/labels/queue?task=mood").status_code == 422

@@ -1,0 +1,1 @@
+"""Learning from CX leads' labels: label history, where to label next, the model registry, rescoring."""
