@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Label, case, distinct, func
 
@@ -66,6 +68,43 @@ class EmotionScore(BaseModel):
 
 def share(part: float, total: float) -> float:
     return round(part / total, SHARE_DIGITS) if total else 0.0
+
+
+# -- the same numbers for many groups at once, for reports of thousands of rows (a daily trend of a year) ----
+
+
+def rounded(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+    """`round(value, digits)` of each value, as Python rounds it. np.round scales the value first, which can
+    tip a value within a hair of a half the other way than Python's round of the exact binary value: those
+    few are rounded one by one. NaN stays NaN."""
+    out = np.round(values, digits)
+    scaled = values * 10.0**digits
+    for i in np.flatnonzero(np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6):
+        out.flat[i] = round(float(values.flat[i]), digits)
+    return out
+
+
+def distributions(counts: NDArray[np.int64]) -> list[dict[str, Any]]:
+    """Per row of (negative, neutral, positive) sentence counts, the fields of a SentimentDistribution."""
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.where(totals > 0, rounded(counts / np.maximum(totals, 1), SHARE_DIGITS), 0.0)
+    names = (*SENTIMENT_LABELS, *(f"{label}_share" for label in SENTIMENT_LABELS))
+    return [dict(zip(names, (*n, *s), strict=True)) for n, s in zip(counts.tolist(), shares.tolist(), strict=True)]
+
+
+def nets(counts: NDArray[np.int64]) -> list[float | None]:
+    """Per row of sentiment counts, SentimentDistribution.net(): None where a row has no sentences."""
+    totals = counts.sum(axis=1)
+    negative, positive = counts[:, SENTIMENT_LABELS.index("negative")], counts[:, SENTIMENT_LABELS.index("positive")]
+    net = rounded(100.0 * (positive - negative) / np.maximum(totals, 1), NET_DIGITS)
+    return [None if total == 0 else value for value, total in zip(net.tolist(), totals.tolist(), strict=True)]
+
+
+def mean_dicts(means: NDArray[np.float64], labels: Iterable[str]) -> list[dict[str, float]]:
+    """Per row of means (NaN where no sentence carried a score), label → mean as `means()` gives it."""
+    values = rounded(np.nan_to_num(means, nan=0.0), SHARE_DIGITS).tolist()
+    names = tuple(labels)
+    return [dict(zip(names, row, strict=True)) for row in values]
 
 
 def sentence_count() -> Label[int]:

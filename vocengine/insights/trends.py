@@ -4,26 +4,33 @@ Only periods with scored sentences are reported: a chart fills its own gaps, and
 (no feedback), not zeros.
 
 Computed from the in-memory sentence frame (`frame.py`); a segment condition is first resolved to
-response ids in SQL (segments live in JSON on the response, not in the frame). `trends_sql` answers
-wholly in SQL: the reference the frame is tested against.
+response ids (segments live in JSON on the response, not in the frame). `trends_sql` answers wholly in
+SQL: the reference the frame is tested against.
+
+A daily trend of a year over every stage has thousands of points, so both paths hand over columns, not
+rows, and the report's numbers are rounded and shaped for all points at once (`measures.distributions`
+and friends); the points are then validated in one call. Point by point it took ~40 µs each, most of
+the request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Date, Engine, Label, cast, func, literal_column, select
 
 from vocengine.insights import measures
 from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply, resolve_segments
-from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields, take
+from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, take
 from vocengine.insights.measures import Record, SentimentDistribution
-from vocengine.model.labels import EKMAN_LABELS
+from vocengine.model.labels import EKMAN_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import ekman_column, sentence_result
 
 Interval = Literal["day", "week"]
@@ -32,6 +39,8 @@ INTERVALS: tuple[Interval, ...] = ("day", "week")
 sr = sentence_result.c
 DAY_MICROSECONDS = 86_400_000_000
 EPOCH_DAY = date(1970, 1, 1)  # a Thursday: three days after a Monday
+SENTIMENT_COUNTS = tuple(f"n_{label}" for label in SENTIMENT_LABELS)
+EKMAN_COLUMNS = tuple(ekman_column(label) for label in EKMAN_LABELS)
 
 
 class TrendPoint(BaseModel):
@@ -49,12 +58,24 @@ class TrendReport(BaseModel):
     points: list[TrendPoint] = Field(description="One per period and stage with data, by period then stage.")
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """The measures of every (period, stage) group, one array (or list) per measure, groups in any order."""
+
+    days: NDArray[np.int64]  # period start, in days since the epoch
+    stage: list[str | None]
+    sentences: NDArray[np.int64]
+    comments: NDArray[np.int64]
+    sentiment: NDArray[np.int64]  # (groups, 3) in SENTIMENT_LABELS order
+    ekman: NDArray[np.float64]  # (groups, 7) means in EKMAN_LABELS order; NaN where none was scored
+
+
 def trends(
     conn: Connection | Engine, interval: Interval, f: InsightFilter, *, cache: FrameCache | None = None
 ) -> TrendReport:
     _check(interval)
     f = resolve_segments(conn, f)
-    return _report(interval, _frame_rows(frame_of(conn, cache), interval, f))
+    return _report(interval, _frame_columns(frame_of(conn, cache), interval, f))
 
 
 def trends_sql(conn: Connection | Engine, interval: Interval, f: InsightFilter) -> TrendReport:
@@ -62,7 +83,7 @@ def trends_sql(conn: Connection | Engine, interval: Interval, f: InsightFilter) 
     _check(interval)
     with reading(conn) as connection:
         rows = connection.execute(_measures(_period(connection.dialect.name, interval), f)).mappings().all()
-    return _report(interval, rows)
+    return _report(interval, _sql_columns(rows))
 
 
 def _check(interval: str) -> None:
@@ -70,50 +91,68 @@ def _check(interval: str) -> None:
         raise ValueError(f"interval must be one of {', '.join(INTERVALS)}, not {interval!r}")
 
 
-def _frame_rows(frame: SentenceFrame, interval: Interval, f: InsightFilter) -> list[dict[str, Any]]:
-    """The rows of `_measures`, computed from the frame: periods are UTC days since the epoch, floored."""
+def _frame_columns(frame: SentenceFrame, interval: Interval, f: InsightFilter) -> _Columns:
+    """The measures of `_measures`, computed from the frame: periods are UTC days since the epoch, floored."""
     rows = frame.select(f)
     days = np.floor_divide(take(frame.occurred_at, rows), DAY_MICROSECONDS)
     if interval == "week":
         days -= (days + 3) % 7  # back to Monday
     first = int(days.min()) if len(days) else 0
     periods = days - first
-    stage = frame.column("stage").vocabulary
     groups = frame.group(rows, [(periods, int(periods.max()) + 1 if len(periods) else 0), frame.codes("stage", rows)])
-    ekman_names = [ekman_column(label) for label in EKMAN_LABELS]
-    return [
-        {"period_start": EPOCH_DAY + timedelta(days=first + p), "stage": stage[s], "sentences": n, "comments": c}
-        | sentiment
-        | dict(zip(ekman_names, ekman, strict=True))
-        for p, s, n, c, sentiment, ekman in zip(
-            groups.keys[0].tolist(),
-            groups.keys[1].tolist(),
-            groups.sentences().tolist(),
-            groups.comments().tolist(),
-            sentiment_fields(groups.sentiment_counts()),
-            groups.means(frame.ekman_t, frame.ekman_scored, frame.ekman_valid_t),
+    vocabulary = frame.column("stage").vocabulary
+    ekman = groups.means(frame.ekman_t, frame.ekman_scored, frame.ekman_valid_t)
+    return _Columns(
+        days=groups.keys[0] + first if groups.keys else np.zeros(groups.size, dtype=np.int64),
+        stage=[vocabulary[code] for code in groups.keys[1].tolist()] if groups.keys else [],
+        sentences=groups.sentences(),
+        comments=groups.comments(),
+        sentiment=groups.sentiment_counts(),
+        ekman=np.array(ekman, dtype=np.float64).reshape(-1, len(EKMAN_LABELS)),
+    )
+
+
+def _sql_columns(rows: Sequence[Record]) -> _Columns:
+    return _Columns(
+        days=np.array([(_as_date(row["period_start"]) - EPOCH_DAY).days for row in rows], dtype=np.int64),
+        stage=[row["stage"] for row in rows],
+        sentences=np.array([row["sentences"] for row in rows], dtype=np.int64),
+        comments=np.array([row["comments"] for row in rows], dtype=np.int64),
+        sentiment=np.array([[row[n] or 0 for n in SENTIMENT_COUNTS] for row in rows], dtype=np.int64).reshape(-1, 3),
+        ekman=np.array([[row[k] for k in EKMAN_COLUMNS] for row in rows], dtype=np.float64).reshape(
+            -1, len(EKMAN_COLUMNS)
+        ),
+    )
+
+
+def _report(interval: Interval, columns: _Columns) -> TrendReport:
+    stages = sorted({stage for stage in columns.stage if stage is not None})
+    rank = {stage: i for i, stage in enumerate(stages)} | {None: len(stages)}  # None sorts last
+    order = np.lexsort((np.array([rank[stage] for stage in columns.stage], dtype=np.int64), columns.days))
+    sentiment = columns.sentiment[order]
+    starts = columns.days[order].astype("datetime64[D]").tolist()  # datetime.date objects
+    points = [
+        {
+            "period_start": start,
+            "stage": columns.stage[i],
+            "sentences": sentences,
+            "comments": comments,
+            "sentiment": distribution,
+            "net_sentiment": net,
+            "ekman": ekman,
+        }
+        for start, i, sentences, comments, distribution, net, ekman in zip(
+            starts,
+            order.tolist(),
+            columns.sentences[order].tolist(),
+            columns.comments[order].tolist(),
+            measures.distributions(sentiment),
+            measures.nets(sentiment),
+            measures.mean_dicts(columns.ekman[order], EKMAN_LABELS),
             strict=True,
         )
     ]
-
-
-def _report(interval: Interval, rows: Sequence[Record]) -> TrendReport:
-    points = []
-    for row in rows:
-        sentiment = measures.distribution(row)
-        points.append(
-            TrendPoint(
-                period_start=_as_date(row["period_start"]),
-                stage=row["stage"],
-                sentences=int(row["sentences"]),
-                comments=int(row["comments"]),
-                sentiment=sentiment,
-                net_sentiment=sentiment.net(),
-                ekman=measures.ekman(row),
-            )
-        )
-    points.sort(key=lambda p: (p.period_start, p.stage is None, p.stage or ""))
-    return TrendReport(interval=interval, points=points)
+    return TrendReport.model_validate({"interval": interval, "points": points})
 
 
 def _period(dialect: str, interval: Interval) -> Label[date]:
