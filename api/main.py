@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api import errors
-from api.routers import accounts, analyze, health, insights, journey_maps, responses
+from api.routers import accounts, analyze, health, insights, journey_maps, labels, models, responses
 from api.state import ServiceState
 from vocengine.analyzer import Analyzer
 from vocengine.insights.frame import DEFAULT_CACHE
@@ -85,6 +85,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
-    for router in (responses.router, analyze.router, insights.router, accounts.router, journey_maps.router):
+    routers = (responses, analyze, insights, accounts, journey_maps, labels, models)
+    for router in (module.router for module in routers):
         app.include_router(router, prefix="/v1")
     return app
