@@ -55,7 +55,6 @@ LOAD_CHUNK = 20_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
-_serials = itertools.count(1)
 sr = sentence_result.c
 
 Ints = NDArray[np.int64]
@@ -112,7 +111,6 @@ class SentenceFrame:
     emotions_valid_t: NDArray[np.bool_] | None
     ekman_valid_t: NDArray[np.bool_] | None
     marker: Marker
-    serial: int = field(default_factory=lambda: next(_serials))  # unique in the process
 
     def __post_init__(self) -> None:
         arrays = [getattr(self, name) for name in self.__dataclass_fields__]
@@ -513,7 +511,7 @@ def merged(frame: SentenceFrame, changed: SentenceFrame, read: Ints) -> Sentence
     return SentenceFrame(**arrays, marker=changed.marker)
 
 
-_ARRAY_FIELDS = tuple(f.name for f in fields(SentenceFrame) if f.name not in ("categorical", "marker", "serial"))
+_ARRAY_FIELDS = tuple(f.name for f in fields(SentenceFrame) if f.name not in ("categorical", "marker"))
 
 
 def _valid_t(frame: SentenceFrame, name: str) -> NDArray[np.bool_]:
