@@ -455,9 +455,12 @@ def patch(connection: Connection, frame: SentenceFrame, marker: Marker) -> Sente
     added if scored now. Rows above the frame's max id are left to the next append, which reads them whole."""
     dialect = connection.dialect.name
     chunks = _Chunks(dialect, None, codes_of=frame)
-    query = select(*_load_columns(dialect)).where(sr.changed > frame.marker.updated, sr.id <= frame.marker.max_id)
-    for rows in _partitions(connection, query):
-        chunks.add(rows)
+    # Only the stamp in the WHERE clause, and no ORDER BY: given a bound on id or an order by it, SQLite
+    # walks the whole table in id order instead of the few stamped rows in the stamp's index.
+    query = select(*_load_columns(dialect)).where(sr.changed > frame.marker.updated)
+    result = connection.execute(query.execution_options(yield_per=LOAD_CHUNK))
+    for rows in result.partitions(LOAD_CHUNK):
+        chunks.add([row for row in rows if row[0] <= frame.marker.max_id])
     changed = chunks.frame(marker._replace(max_id=frame.marker.max_id))
     read = np.concatenate(chunks.read_ids) if chunks.read_ids else np.empty(0, dtype=np.int64)
     return merged(frame, changed, read)
