@@ -101,6 +101,9 @@ def main() -> None:
         "review_eligibility": f"/v1/accounts/{account}/contacts/contact-0/review-eligibility",
         "response": "/v1/responses/1",
         "journey_maps": "/v1/journey-maps",
+        "labels_queue": "/v1/labels/queue?task=touchpoint&limit=2",
+        "models": "/v1/models",
+        "rescore_jobs": "/v1/models/rescore",
     }
     server, api = start_server(url)
     try:

@@ -31,6 +31,7 @@ from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.model.predictor import Predictor
 
 PRIMARY = {"touchpoint": "accuracy", "sentiment": "macro_f1", "emotion": "macro_f1"}
+SMALL_HOLDOUT = 20  # below this many held-out labels the report warns that the verdict rests on a few sentences
 
 
 @dataclass
@@ -154,6 +155,12 @@ def decide(current: dict[str, Any], candidate: dict[str, Any], cfg: GateSettings
             if delta < -cfg.tolerance:
                 ok = False
                 reasons.append(f"{name} fell by {-delta:.3f}, more than the tolerance {cfg.tolerance}")
+    smallest = min((candidate["holdout"][task]["n"] for task in counted), default=0)
+    if counted and smallest < SMALL_HOLDOUT:
+        reasons.append(
+            f"only {smallest} held-out labels: one label moves a score by {1 / smallest:.3f}; "
+            "label more to let the gate see small gains"
+        )
     for metric, theirs in current["public"].items():
         mine = candidate["public"].get(metric)
         if mine is None:

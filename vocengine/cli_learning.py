@@ -152,6 +152,9 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     assert active is not None  # ActiveAnalyzer registers the default model on first use
     since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
     job = rescore.start_job(engine, active.id, since)
+    if job.status == "done":
+        print(f"rescore job {job.id}: done, 0 of 0 responses (all are scored by {active.id} already)")
+        return 0
     claimed = rescore.claim_job(engine, worker.name, active.id, settings.worker_lease_seconds)
     if claimed is None:
         print(f"rescore job {job.id} queued ({job.total} responses); a running worker holds it", file=sys.stderr)

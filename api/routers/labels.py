@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AnalyzerDep, EngineDep, LabelKey, StateDep
 from api.errors import ApiError, ErrorDetail
+from api.examples import example
 from vocengine.learning import labels
 from vocengine.learning.label_queue import label_queue
 from vocengine.store.journeys import active_version, as_journey_map
@@ -144,7 +145,9 @@ class LabelQueue(BaseModel):
     items: list[QueueEntry]
 
 
-@router.get("/labels/queue", response_model=LabelQueue, summary="Sentences to label next")
+@router.get(
+    "/labels/queue", response_model=LabelQueue, responses=example("labels_queue"), summary="Sentences to label next"
+)
 def queue(
     engine: EngineDep,
     analyzer: AnalyzerDep,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AdminKey, EngineDep
 from api.errors import ApiError
+from api.examples import example
 from vocengine.learning import registry, rescore
 from vocengine.store.tables import ModelVersion, RescoreJob
 
@@ -65,13 +66,18 @@ def _job(job: RescoreJob) -> RescoreJobPublic:
     )
 
 
-@router.get("", response_model=ModelList, summary="Model versions, newest first")
+@router.get("", response_model=ModelList, responses=example("models"), summary="Model versions, newest first")
 def list_models(engine: EngineDep, _key: AdminKey) -> ModelList:
     versions = [_public(v) for v in registry.list_versions(engine)]
     return ModelList(active=next((v for v in versions if v.status == "active"), None), versions=versions)
 
 
-@router.get("/rescore", response_model=list[RescoreJobPublic], summary="Rescoring jobs and their progress")
+@router.get(
+    "/rescore",
+    response_model=list[RescoreJobPublic],
+    responses=example("rescore_jobs"),
+    summary="Rescoring jobs and their progress",
+)
 def rescore_jobs(engine: EngineDep, _key: AdminKey) -> list[RescoreJobPublic]:
     return [_job(j) for j in rescore.list_jobs(engine)]
 

@@ -104,7 +104,9 @@ def test_queue_offers_the_least_sure_unlabelled_sentences(service):
         client.put(top["label_url"], json={"sentiment": "neutral"}).raise_for_status()
         after = client.get("/v1/labels/queue?task=sentiment&limit=10").json()["items"]
         assert len(after) == 4
-        assert (top["response_id"], top["sentence_index"]) not in {(i["response_id"], i["sentence_index"]) for i in after}
+        assert (top["response_id"], top["sentence_index"]) not in {
+            (i["response_id"], i["sentence_index"]) for i in after
+        }
         # A sentiment label says nothing about the touchpoint: that queue still offers the sentence.
         assert len(client.get("/v1/labels/queue?task=touchpoint&limit=10").json()["items"]) == 5
         assert client.get("/v1/labels/queue?task=mood").status_code == 422

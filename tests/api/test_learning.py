@@ -30,7 +30,14 @@ def test_a_new_map_is_learnt_from_labels_given_through_the_api(service, tiny_bas
     """The learning demonstration on the tiny model: 10 labels per touchpoint of a map it never saw."""
     settings = learning_settings(service, tiny_base, tmp_path)
     run = run_demo(
-        service.url, service.key("admin"), service.engine, settings, 10, dataset_dir=DATASETS, public_limit=50, retrain=FAST
+        service.url,
+        service.key("admin"),
+        service.engine,
+        settings,
+        10,
+        dataset_dir=DATASETS,
+        public_limit=50,
+        retrain=FAST,
     )
     assert run["labels_given"] == 120
     assert run["labels"]["train"] + run["labels"]["holdout"] == 120
@@ -120,10 +127,23 @@ def test_gate_rules():
 
 
 def test_labels_of_the_same_target_merge_per_task(db_engine):
-    add_label(db_engine, LabelValues(touchpoint="kickoff"), text="x", labelled_by="a", journey_map_id=None, holdout_percent=20)
-    add_label(db_engine, LabelValues(sentiment="negative"), text="x", labelled_by="b", journey_map_id=None, holdout_percent=20)
-    add_label(db_engine, LabelValues(touchpoint="none"), text="x", labelled_by="c", journey_map_id=None, holdout_percent=20)
+    add_label(
+        db_engine, LabelValues(touchpoint="kickoff"), text="x", labelled_by="a", journey_map_id=None, holdout_percent=20
+    )
+    add_label(
+        db_engine, LabelValues(sentiment="negative"), text="x", labelled_by="b", journey_map_id=None, holdout_percent=20
+    )
+    add_label(
+        db_engine, LabelValues(touchpoint="none"), text="x", labelled_by="c", journey_map_id=None, holdout_percent=20
+    )
     [merged] = effective_labels(db_engine)
     assert (merged.touchpoint, merged.sentiment) == ("none", "negative")
     with Session(db_engine) as session:
-        assert len(session.exec(__import__("sqlmodel").select(__import__("vocengine.store.tables", fromlist=["Label"]).Label)).all()) == 3
+        assert (
+            len(
+                session.exec(
+                    __import__("sqlmodel").select(__import__("vocengine.store.tables", fromlist=["Label"]).Label)
+                ).all()
+            )
+            == 3
+        )

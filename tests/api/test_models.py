@@ -39,7 +39,11 @@ def _push(service, n: int) -> None:
             "/v1/responses/batch",
             json={
                 "items": [
-                    {"source": "survey", "external_id": f"m{i}", "text": f"Support call {i} was slow. Billing was fine."}
+                    {
+                        "source": "survey",
+                        "external_id": f"m{i}",
+                        "text": f"Support call {i} was slow. Billing was fine.",
+                    }
                     for i in range(n)
                 ]
             },

@@ -21,7 +21,35 @@ ENDPOINTS = [
     ("GET", "/v1/accounts/acme/contacts/jane/review-eligibility", "read"),
     ("GET", "/v1/journey-maps", "read"),
     ("PUT", "/v1/journey-maps", "admin"),
+    ("PUT", "/v1/responses/1/labels", "label"),
+    ("PUT", "/v1/responses/1/sentences/0/labels", "label"),
+    ("POST", "/v1/labels", "label"),
+    ("GET", "/v1/labels", "label"),
+    ("GET", "/v1/labels/queue", "label"),
+    ("GET", "/v1/models", "admin"),
+    ("GET", "/v1/models/x", "admin"),
+    ("POST", "/v1/models/x/promote", "admin"),
+    ("POST", "/v1/models/rollback", "admin"),
+    ("GET", "/v1/models/rescore", "admin"),
+    ("POST", "/v1/models/rescore", "admin"),
 ]
+EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
+                       "{version_id}": "x"}  # fmt: skip
+
+
+def test_the_list_above_covers_every_route_of_the_app():
+    """A new endpoint cannot slip past the key checks below unnoticed."""
+    from api.main import create_app
+
+    routes = set()
+    for template, operations in create_app().openapi()["paths"].items():
+        if not template.startswith("/v1/"):
+            continue
+        path = template
+        for placeholder, value in EXAMPLE_PATH_VALUES.items():
+            path = path.replace(placeholder, value)
+        routes |= {(method.upper(), path) for method in operations}
+    assert routes == {(method, path) for method, path, _ in ENDPOINTS}
 
 
 def test_every_endpoint_but_health_needs_a_key(service):
