@@ -72,7 +72,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.gate import GateSettings
     from training.learn import NothingToLearn, learn
     from training.retrain import RetrainSettings
-
     from vocengine.learning.registry import ensure_registered_dir
 
     settings = get_settings()
