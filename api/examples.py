@@ -23,12 +23,12 @@ def _all() -> dict[str, Any]:
     return json.loads(EXAMPLES_FILE.read_text()) if EXAMPLES_FILE.is_file() else {}
 
 
-def example(name: str) -> dict[int | str, dict[str, Any]]:
+def example(name: str, media_type: str = "application/json") -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: its 200 answer as recorded, or nothing when none is recorded."""
     recorded = _all().get(name)
     if recorded is None:
         return {}
-    return {200: {"content": {"application/json": {"example": recorded}}}}
+    return {200: {"content": {media_type: {"example": recorded}}}}
 
 
 def _trim(value: Any, depth: int = 0) -> Any:
@@ -103,7 +103,6 @@ def main() -> None:
         "journey_maps": "/v1/journey-maps",
         "labels_queue": "/v1/labels/queue?task=touchpoint&limit=2",
         "models": "/v1/models",
-        "rescore_jobs": "/v1/models/rescore",
     }
     server, api = start_server(url)
     try:
@@ -111,6 +110,13 @@ def main() -> None:
             recorded = {name: _trim(client.get(path).raise_for_status().json()) for name, path in paths.items()}
             reply = client.post("/v1/analyze", json={"texts": ["Sales were great. Onboarding was a nightmare."]})
             recorded["analyze"] = _trim(reply.raise_for_status().json())
+            label = {"sentiment": "neutral", "touchpoint": "documentation"}
+            client.put("/v1/responses/1/sentences/0/labels", json=label).raise_for_status()
+            recorded["labels_export"] = client.get("/v1/labels").raise_for_status().text
+            active = recorded["models"]["active"]["id"]
+            recorded["model"] = _trim(client.get(f"/v1/models/{active}").raise_for_status().json())
+            client.post("/v1/models/rescore", json={}).raise_for_status()  # nothing to rescore: done at once
+            recorded["rescore_jobs"] = _trim(client.get("/v1/models/rescore").raise_for_status().json())
     finally:
         server.terminate()
         server.wait(timeout=30)

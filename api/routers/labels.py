@@ -38,7 +38,9 @@ class LabelPublic(BaseModel):
 
 
 def _public(label: Label) -> LabelPublic:
-    return LabelPublic.model_validate(label, from_attributes=True)
+    public = LabelPublic.model_validate(label, from_attributes=True)
+    public.created_at = labels.aware(public.created_at)
+    return public
 
 
 def _who(key: ApiKey) -> str:
@@ -106,7 +108,7 @@ def label_text(body: labels.TextLabel, state: StateDep, key: LabelKey) -> LabelP
     "/labels",
     summary="Export labels as JSONL",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one label per line"}},
+    responses=example("labels_export", "application/x-ndjson"),
 )
 def export_labels(
     engine: EngineDep,

@@ -6,18 +6,27 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, EngineDep
 from api.errors import ApiError
 from api.examples import example
 from vocengine.learning import registry, rescore
+from vocengine.learning.labels import aware
 from vocengine.store.tables import ModelVersion, RescoreJob
 
 router = APIRouter(prefix="/models", tags=["models"])
 
 
-class ModelVersionPublic(BaseModel):
+class _Utc(BaseModel):
+    @field_validator("created_at", "promoted_at", "since", "finished_at", mode="after", check_fields=False)
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        # SQLite hands timestamps back without their zone; they were written in UTC.
+        return aware(value) if value is not None else None
+
+
+class ModelVersionPublic(_Utc):
     id: str
     parent_id: str | None
     status: str = Field(description="active, candidate, retired (was active) or rejected (failed the gate)")
@@ -38,7 +47,7 @@ class ModelList(BaseModel):
     versions: list[ModelVersionPublic] = Field(description="newest first")
 
 
-class RescoreJobPublic(BaseModel):
+class RescoreJobPublic(_Utc):
     id: int
     model_version: str
     since: datetime | None
@@ -100,7 +109,12 @@ def rollback(engine: EngineDep, _key: AdminKey) -> ModelVersionPublic:
         raise ApiError(409, str(exc)) from exc
 
 
-@router.get("/{version_id}", response_model=ModelVersionDetail, summary="One version with its evaluation report")
+@router.get(
+    "/{version_id}",
+    response_model=ModelVersionDetail,
+    responses=example("model"),
+    summary="One version with its evaluation report",
+)
 def get_model(version_id: str, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
     version = registry.get_version(engine, version_id)
     return ModelVersionDetail(**_public(version).model_dump(), report=version.report)

@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -281,7 +281,7 @@ def export_record(label: Label) -> dict[str, Any]:
         "journey_map_id": label.journey_map_id,
         "split": label.split,
         "labelled_by": label.labelled_by,
-        "created_at": label.created_at.isoformat(),
+        "created_at": aware(label.created_at).isoformat(),
     }
 
 
@@ -293,14 +293,13 @@ def already_stored(engine: Engine, record: LabelRecord, target: str) -> bool:
         (r.sentiment, r.emotions, r.touchpoint, r.labelled_by)
         == (record.sentiment, record.emotions, record.touchpoint, record.labelled_by or "import")
         and record.created_at is not None
-        and abs((_aware(r.created_at) - _aware(record.created_at)).total_seconds()) < 1e-3
+        and abs((aware(r.created_at) - aware(record.created_at)).total_seconds()) < 1e-3
         for r in rows
     )
 
 
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
+def aware(value: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
