@@ -119,20 +119,7 @@ def next_batch(engine: Engine, job: RescoreJob, limit: int) -> list[Claimed]:
             .order_by(RESPONSE.c.id)
             .limit(limit)
         ).all()
-    return [
-        Claimed(
-            id=r.id,
-            text=r.text,
-            source=r.source,
-            occurred_at=r.submitted_at or r.received_at,
-            channel=r.channel,
-            persona=r.persona,
-            account_id=r.account_id,
-            contact_id=r.contact_id,
-            attempts=r.attempts,
-        )
-        for r in rows
-    ]
+    return [Claimed.of(r) for r in rows]
 
 
 def run_batch(engine: Engine, job: RescoreJob, worker: str, scorer: Scorer, batch_size: int, lease: float) -> int:

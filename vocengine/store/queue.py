@@ -34,6 +34,21 @@ class Claimed:
     contact_id: str | None
     attempts: int
 
+    @classmethod
+    def of(cls, row: Any) -> Claimed:
+        """From a row of the response table."""
+        return cls(
+            id=row.id,
+            text=row.text,
+            source=row.source,
+            occurred_at=row.submitted_at or row.received_at,
+            channel=row.channel,
+            persona=row.persona,
+            account_id=row.account_id,
+            contact_id=row.contact_id,
+            attempts=row.attempts,
+        )
+
 
 def _claimable(now: datetime, max_attempts: int) -> Any:
     expired = and_(RESPONSE.c.status == Status.processing.value, RESPONSE.c.claim_expires_at < now)
@@ -62,20 +77,7 @@ def claim(engine: Engine, worker: str, limit: int, lease_seconds: float, max_att
             )
         )
         rows = connection.execute(select(RESPONSE).where(RESPONSE.c.id.in_(ids)).order_by(RESPONSE.c.id)).all()
-    return [
-        Claimed(
-            id=r.id,
-            text=r.text,
-            source=r.source,
-            occurred_at=r.submitted_at or r.received_at,
-            channel=r.channel,
-            persona=r.persona,
-            account_id=r.account_id,
-            contact_id=r.contact_id,
-            attempts=r.attempts,
-        )
-        for r in rows
-    ]
+    return [Claimed.of(r) for r in rows]
 
 
 def _give_up_on_abandoned(connection: Connection, now: datetime, max_attempts: int) -> None:
