@@ -127,8 +127,11 @@ def split_of(text: str, holdout_percent: int) -> str:
     return HOLDOUT if int.from_bytes(digest[:4], "big") % 100 < holdout_percent else TRAIN
 
 
-def text_target(text: str) -> str:
-    return "t" + hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:24]
+def target_of(text: str, response_id: int | None, sentence_index: int | None) -> str:
+    """What a label is about: a stored sentence, a stored comment, or a text by a hash of it."""
+    if response_id is None:
+        return "t" + hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:24]
+    return f"r{response_id}" + ("" if sentence_index is None else f"/s{sentence_index}")
 
 
 def check_touchpoint(values: LabelValues, journey: JourneyMap) -> None:
@@ -182,12 +185,8 @@ def add_label(
     sentence_index: int | None = None,
     created_at: datetime | None = None,
 ) -> Label:
-    if response_id is None:
-        target = text_target(text)
-    else:
-        target = f"r{response_id}" + ("" if sentence_index is None else f"/s{sentence_index}")
     label = Label(
-        target=target,
+        target=target_of(text, response_id, sentence_index),
         response_id=response_id,
         sentence_index=sentence_index,
         text=text,
@@ -318,11 +317,7 @@ def import_record(
             response_id = sentence_index = None
     else:
         sentence_index = None
-    if response_id is None:
-        target = text_target(record.text)
-    else:
-        target = f"r{response_id}" + ("" if sentence_index is None else f"/s{sentence_index}")
-    if already_stored(engine, record, target):
+    if already_stored(engine, record, target_of(record.text, response_id, sentence_index)):
         return False
     add_label(
         engine,
