@@ -16,6 +16,7 @@ from api.errors import ApiError, ErrorDetail, ErrorResponse
 from api.examples import example
 from api.filters import parse_segments
 from vocengine.ingest import DuplicateInBatch, ResponseCreate, store_responses
+from vocengine.learning import labels
 from vocengine.store.tables import CommentResult, Response, Status, sentence_result
 
 router = APIRouter(prefix="/responses", tags=["responses"])
@@ -99,9 +100,19 @@ class ResponsePage(BaseModel):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last one")
 
 
+class LabelInForce(BaseModel):
+    sentence_index: int | None = Field(description="null: a label of the whole comment")
+    sentiment: str | None
+    emotions: list[str] | None
+    touchpoint: str | None
+
+
 class ResponseDetail(ResponseSummary):
     analysis: dict[str, Any] | None = Field(
         description="the engine's analysis (see POST /v1/analyze), touchpoints as of the active journey map"
+    )
+    labels: list[LabelInForce] = Field(
+        default_factory=list, description="CX leads' corrections in force for the comment and its sentences"
     )
 
 
@@ -254,7 +265,13 @@ def get_response(response_id: int, engine: EngineDep, _key: ReadKey) -> Response
         analysis = row.analysis
         if analysis:
             analysis = _with_current_touchpoints(connection, response_id, analysis)
-    return ResponseDetail(**_summary(row), analysis=analysis)
+    in_force = [
+        LabelInForce(
+            sentence_index=e.sentence_index, sentiment=e.sentiment, emotions=e.emotions, touchpoint=e.touchpoint
+        )
+        for e in labels.effective_labels(engine, response_id=response_id)
+    ]
+    return ResponseDetail(**_summary(row), analysis=analysis, labels=in_force)
 
 
 def _with_current_touchpoints(connection: Any, response_id: int, analysis: dict[str, Any]) -> dict[str, Any]:

@@ -49,6 +49,16 @@ def test_sentence_and_comment_labels_are_history_and_merge_per_task(service):
     assert merged["r1/s0"]["sentiment"] == "negative"
     assert merged["r1/s0"]["emotions"] == ["annoyance", "disappointment"]
     assert len(effective_labels(service.engine)) == 2
+    with service.client("read") as client:
+        detail = client.get("/v1/responses/1").json()
+    assert detail["labels"] == [
+        {
+            "sentence_index": 0,
+            "sentiment": "negative",
+            "emotions": ["annoyance", "disappointment"],
+            "touchpoint": "none",
+        }
+    ]
 
 
 def test_text_labels_seed_a_map_and_are_redacted(service):

@@ -205,14 +205,15 @@ def add_label(
     return label
 
 
-def history(engine: Engine, since_id: int = 0) -> Iterator[Label]:
-    """Every label row in the order given, in pages (the export streams it)."""
+def history(engine: Engine, since_id: int = 0, response_id: int | None = None) -> Iterator[Label]:
+    """Every label row (of one response, if given) in the order given, in pages (the export streams it)."""
     last = since_id
     while True:
+        query = select_model(Label).where(col(Label.id) > last)
+        if response_id is not None:
+            query = query.where(Label.response_id == response_id)
         with Session(engine, expire_on_commit=False) as session:
-            page = session.exec(
-                select_model(Label).where(col(Label.id) > last).order_by(col(Label.id)).limit(1000)
-            ).all()
+            page = session.exec(query.order_by(col(Label.id)).limit(1000)).all()
         if not page:
             return
         yield from page
@@ -243,8 +244,8 @@ def effective(labels: Iterable[Label]) -> list[EffectiveLabel]:
     return [EffectiveLabel(**entry) for entry in merged.values()]
 
 
-def effective_labels(engine: Engine) -> list[EffectiveLabel]:
-    return effective(history(engine))
+def effective_labels(engine: Engine, response_id: int | None = None) -> list[EffectiveLabel]:
+    return effective(history(engine, response_id=response_id))
 
 
 def labels_hash(labels: Iterable[EffectiveLabel]) -> str:

@@ -201,7 +201,7 @@ class Label(SQLModel, table=True):
     target's label for each task is the latest row that set it (`vocengine.learning.labels.effective`)."""
 
     __tablename__ = "label"
-    __table_args__ = (Index("ix_label_target", "target", "id"),)
+    __table_args__ = (Index("ix_label_target", "target", "id"), Index("ix_label_response", "response_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     # "r<response id>/s<sentence index>", "r<response id>" (the whole comment) or "t<text hash>" (a text

@@ -39,6 +39,7 @@ def upgrade() -> None:
         _ts("created_at", nullable=False),
     )
     op.create_index("ix_label_target", "label", ["target", "id"])
+    op.create_index("ix_label_response", "label", ["response_id"])
 
     op.create_table(
         "model_version",
