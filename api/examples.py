@@ -107,11 +107,12 @@ def main() -> None:
     server, api = start_server(url)
     try:
         with httpx.Client(base_url=api, headers={"X-API-Key": key}, timeout=60) as client:
+            # A CX lead's correction first, so that the response detail and the export show one.
+            label = {"sentiment": "neutral", "touchpoint": "documentation"}
+            client.put("/v1/responses/1/sentences/0/labels", json=label).raise_for_status()
             recorded = {name: _trim(client.get(path).raise_for_status().json()) for name, path in paths.items()}
             reply = client.post("/v1/analyze", json={"texts": ["Sales were great. Onboarding was a nightmare."]})
             recorded["analyze"] = _trim(reply.raise_for_status().json())
-            label = {"sentiment": "neutral", "touchpoint": "documentation"}
-            client.put("/v1/responses/1/sentences/0/labels", json=label).raise_for_status()
             recorded["labels_export"] = client.get("/v1/labels").raise_for_status().text
             active = recorded["models"]["active"]["id"]
             recorded["model"] = _trim(client.get(f"/v1/models/{active}").raise_for_status().json())
