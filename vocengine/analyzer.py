@@ -101,13 +101,14 @@ class Analyzer:
             self.predictor, journey, self.settings, self.redactor, self.splitter, self.language_detector, self.learned
         )
 
-    def with_model(self, model_dir: Path) -> Analyzer:
-        """Same map and text handling, the model stored in `model_dir` (loaded once per process)."""
+    def with_model(self, model_dir: Path, journey: JourneyMap | None = None) -> Analyzer:
+        """Same text handling, the model stored in `model_dir` (loaded once per process), with `journey`
+        (default: this analyzer's map); only that map's prototypes go through the new encoder."""
         base_path = self.predictor.base_path or self.settings.base_model_path
         predictor = _cached_predictor(Path(model_dir), base_path, self.predictor.batch_size)
         return Analyzer(
             predictor,
-            self.journey,
+            journey or self.journey,
             self.settings,
             self.redactor,
             self.splitter,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vocengine.settings import get_settings
-from vocengine.store.tables import Response, ScoreType, Source, Status, utcnow
+from vocengine.store.tables import Response, ScoreType, Source, Status, as_utc, utcnow
 
 Redact = Callable[[str], tuple[str, dict[str, int]]]
 SCORE_RANGES = {ScoreType.nps: (0, 10), ScoreType.csat: (1, 5)}
@@ -80,7 +80,7 @@ class ResponseCreate(BaseModel):
     @field_validator("submitted_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        return as_utc(value)
 
     @model_validator(mode="after")
     def _score_fits_type(self) -> ResponseCreate:

@@ -59,13 +59,12 @@ class ActiveAnalyzer:
             return self._cache[key], version.id
 
     def _build(self, model: ModelVersion | None, journey: JourneyMap) -> Analyzer:
-        analyzer = self.base
         if model is not None and model.id != self.base.model_version and model.path:
             log.info("switching to model version %s", model.id)
-            analyzer = analyzer.with_model(Path(model.path))
-        if journey.fingerprint() != analyzer.journey.fingerprint():
-            analyzer = analyzer.with_journey_map(journey)
-        return analyzer
+            return self.base.with_model(Path(model.path), journey)
+        if journey.fingerprint() != self.base.journey.fingerprint():
+            return self.base.with_journey_map(journey)
+        return self.base
 
 
 def comment_row(response_id: int, result: CommentAnalysis, map_id: int) -> dict[str, Any]:

@@ -39,7 +39,7 @@ class LabelPublic(BaseModel):
 
 def _public(label: Label) -> LabelPublic:
     public = LabelPublic.model_validate(label, from_attributes=True)
-    public.created_at = labels.aware(public.created_at)
+    public.created_at = labels.utc(public.created_at)
     return public
 
 

@@ -12,8 +12,7 @@ from api.deps import AdminKey, EngineDep
 from api.errors import ApiError
 from api.examples import example
 from vocengine.learning import registry, rescore
-from vocengine.learning.labels import aware
-from vocengine.store.tables import ModelVersion, RescoreJob
+from vocengine.store.tables import ModelVersion, RescoreJob, as_utc
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -22,8 +21,7 @@ class _Utc(BaseModel):
     @field_validator("created_at", "promoted_at", "since", "finished_at", mode="after", check_fields=False)
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        # SQLite hands timestamps back without their zone; they were written in UTC.
-        return aware(value) if value is not None else None
+        return as_utc(value)
 
 
 class ModelVersionPublic(_Utc):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -17,7 +17,7 @@ from api.examples import example
 from api.filters import parse_segments
 from vocengine.ingest import DuplicateInBatch, ResponseCreate, store_responses
 from vocengine.learning import labels
-from vocengine.store.tables import CommentResult, Response, Status, sentence_result
+from vocengine.store.tables import CommentResult, Response, Status, as_utc, sentence_result
 
 router = APIRouter(prefix="/responses", tags=["responses"])
 RESPONSE = Response.__table__  # type: ignore[attr-defined]
@@ -80,8 +80,7 @@ class ResponseSummary(BaseModel):
     @field_validator("submitted_at", "received_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        # SQLite hands back the stored UTC wall time without its offset.
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        return as_utc(value)
 
 
 SUMMARY_EXAMPLE: dict[str, Any] = {

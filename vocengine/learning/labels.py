@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,7 +26,7 @@ from sqlmodel import select as select_model
 from vocengine.journey.learned import NONE
 from vocengine.journey.maps import JourneyMap
 from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
-from vocengine.store.tables import CommentResult, Label, Response, sentence_result, utcnow
+from vocengine.store.tables import CommentResult, Label, Response, as_utc, sentence_result, utcnow
 
 Task = Literal["sentiment", "emotion", "touchpoint"]
 TASKS: tuple[Task, ...] = ("sentiment", "emotion", "touchpoint")
@@ -281,7 +281,7 @@ def export_record(label: Label) -> dict[str, Any]:
         "journey_map_id": label.journey_map_id,
         "split": label.split,
         "labelled_by": label.labelled_by,
-        "created_at": aware(label.created_at).isoformat(),
+        "created_at": utc(label.created_at).isoformat(),
     }
 
 
@@ -293,14 +293,9 @@ def already_stored(engine: Engine, record: LabelRecord, target: str) -> bool:
         (r.sentiment, r.emotions, r.touchpoint, r.labelled_by)
         == (record.sentiment, record.emotions, record.touchpoint, record.labelled_by or "import")
         and record.created_at is not None
-        and abs((aware(r.created_at) - aware(record.created_at)).total_seconds()) < 1e-3
+        and abs((utc(r.created_at) - utc(record.created_at)).total_seconds()) < 1e-3
         for r in rows
     )
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def import_record(
@@ -332,3 +327,9 @@ def import_record(
         created_at=record.created_at,
     )
     return True
+
+
+def utc(value: datetime) -> datetime:
+    zoned = as_utc(value)
+    assert zoned is not None
+    return zoned

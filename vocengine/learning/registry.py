@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from vocengine.learning.rescore import start_job
 from vocengine.model.artifact import load_config
 from vocengine.store.db import write_transaction
 from vocengine.store.tables import ModelStatus, ModelVersion, RescoreJob, utcnow
@@ -107,8 +108,6 @@ def promote(engine: Engine, version_id: str, *, force: bool = False, rescore: bo
             .values(status=ModelStatus.active.value, promoted_at=now)
         )
     if rescore:
-        from vocengine.learning.rescore import start_job
-
         start_job(engine, version_id)
     return get_version(engine, version_id)
 

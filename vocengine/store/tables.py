@@ -35,6 +35,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """A timestamp with its zone: SQLite hands back the stored UTC wall time without one."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def emotion_column(label: str) -> str:
     return f"e_{label}"
 
