@@ -37,6 +37,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
         return 0
 
     from vocengine.learning.labels import LabelError
+    from vocengine.text.language import LanguageDetector
     from vocengine.text.redact import Redactor
 
     version = active_version(engine)
@@ -47,6 +48,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
     else:
         journey, map_id = as_journey_map(version), version.id
     redactor = Redactor(None)
+    detector = LanguageDetector()
     imported = skipped = refused = 0
     with open(args.input, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -55,7 +57,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
             try:
                 record = labels.LabelRecord.model_validate_json(line)
                 record.text, _ = redactor(record.text)
-                if labels.import_record(engine, record, journey, map_id, settings.holdout_percent):
+                if labels.import_record(engine, record, journey, map_id, settings.holdout_percent, detector):
                     imported += 1
                 else:
                     skipped += 1

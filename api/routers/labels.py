@@ -56,11 +56,12 @@ def _store(
     sentence_index: int | None = None,
 ) -> LabelPublic:
     version = active_version(state.engine)
-    if version is not None:
-        try:
+    try:
+        if version is not None:
             labels.check_touchpoint(values, as_journey_map(version))
-        except labels.LabelError as exc:
-            raise ApiError(422, f"Invalid label: {exc}", [ErrorDetail(field=exc.field, message=exc.message)]) from exc
+        labels.check_language(text, state.analyzer.base.language_detector)
+    except labels.LabelError as exc:
+        raise ApiError(422, f"Invalid label: {exc}", [ErrorDetail(field=exc.field, message=exc.message)]) from exc
     label = labels.add_label(
         state.engine,
         values,

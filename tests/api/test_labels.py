@@ -85,6 +85,14 @@ def test_bad_labels_are_refused_naming_the_field(service):
         assert client.put("/v1/responses/1/labels", json={"emotions": ["rage"]}).status_code == 422
         assert client.put("/v1/responses/1/labels", json={}).status_code == 422
         assert client.put("/v1/responses/1/labels", json={"sentiment": "negative", "mood": 1}).status_code == 422
+        french = client.post(
+            "/v1/labels", json={"text": "Le service client était vraiment très lent.", "sentiment": "negative"}
+        )
+        assert french.status_code == 422 and french.json()["error"]["details"][0]["field"] == "text"
+        assert "'fr'" in french.json()["error"]["message"]
+        assert client.post("/v1/labels", json={"text": "   ", "sentiment": "negative"}).status_code == 422
+        huge = client.post("/v1/labels", json={"text": "word " * 1000, "sentiment": "negative"})
+        assert huge.status_code == 422 and huge.json()["error"]["details"][0]["field"] == "text"
         missing = client.put("/v1/responses/999/labels", json={"sentiment": "negative"})
         assert missing.status_code == 404 and "999" in missing.json()["error"]["message"]
         no_sentence = client.put("/v1/responses/1/sentences/7/labels", json={"sentiment": "negative"})

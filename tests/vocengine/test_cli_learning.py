@@ -48,10 +48,12 @@ def learning_cli(database_url, tmp_path, monkeypatch, tiny_model_dir, tiny_base)
 def test_labels_import_export_round_trip_names_bad_lines(learning_cli, tmp_path, capsys):
     path = tmp_path / "labels.jsonl"
     lines = label_lines()[:6]
-    path.write_text("\n".join([*lines, '{"text": "x", "touchpoint": "checkout"}', "{not json", ""]) + "\n")
+    french = '{"text": "Le service client était vraiment très lent.", "sentiment": "negative"}'
+    path.write_text("\n".join([*lines, '{"text": "x", "touchpoint": "checkout"}', "{not json", french, ""]) + "\n")
     assert main(["labels", "import", str(path)]) == 0
     out, err = capsys.readouterr()
-    assert "imported 6, already stored 0, refused 2" in out
+    assert "imported 6, already stored 0, refused 3" in out
+    assert "Line 9 of" in err and "English only" in err
     assert "Line 7 of" in err and "checkout" in err and "Line 8 of" in err
     exported = tmp_path / "export.jsonl"
     assert main(["labels", "export", "--out", str(exported)]) == 0

@@ -27,6 +27,7 @@ from vocengine.journey.learned import NONE
 from vocengine.journey.maps import JourneyMap
 from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import CommentResult, Label, Response, as_utc, sentence_result, utcnow
+from vocengine.text.language import LanguageDetector
 
 Task = Literal["sentiment", "emotion", "touchpoint"]
 TASKS: tuple[Task, ...] = ("sentiment", "emotion", "touchpoint")
@@ -144,6 +145,13 @@ def check_touchpoint(values: LabelValues, journey: JourneyMap) -> None:
             f"{values.touchpoint!r} is not a touchpoint of the active journey map ({journey.name}); "
             f'use one of {", ".join(known)} or "{NONE}"',
         )
+
+
+def check_language(text: str, detector: LanguageDetector) -> None:
+    """The models read English only: a label of text in another language would teach them noise."""
+    language = detector.detect(text)
+    if language not in ("en", "und"):
+        raise LabelError("text", f"the text reads as {language!r}; the models are trained on English only")
 
 
 def response_text(engine: Engine, response_id: int, sentence_index: int | None) -> str:
@@ -299,11 +307,17 @@ def already_stored(engine: Engine, record: LabelRecord, target: str) -> bool:
 
 
 def import_record(
-    engine: Engine, record: LabelRecord, journey: JourneyMap, journey_map_id: int | None, holdout_percent: int
+    engine: Engine,
+    record: LabelRecord,
+    journey: JourneyMap,
+    journey_map_id: int | None,
+    holdout_percent: int,
+    detector: LanguageDetector,
 ) -> bool:
     """Store one imported label; False when it was there already. A label of a stored response keeps
     that link only where this database holds the same text at that id; else it is a text label."""
     check_touchpoint(record, journey)
+    check_language(record.text, detector)
     response_id, sentence_index = record.response_id, record.sentence_index
     if response_id is not None:
         try:
