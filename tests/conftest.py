@@ -8,11 +8,49 @@ from pathlib import Path
 
 import pytest
 
+from tests.components import REGISTRY, Component, Unavailable, count_skip, register, summary_lines
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PROJECT = Path(__file__).resolve().parents[1]
-DATASETS = PROJECT.parent / "shared" / "datasets"
+DATASETS = Path(os.environ.get("VOCENGINE_DATASET_DIR", PROJECT.parent / "shared" / "datasets"))
+
+
+def _find_datasets() -> tuple[Path, str]:
+    if not (DATASETS / "goemotions").is_dir():
+        raise Unavailable(
+            f"the public datasets are not at {DATASETS} (they are not part of the repository; "
+            "set VOCENGINE_DATASET_DIR to a copy)"
+        )
+    return DATASETS, f"the public datasets in {DATASETS}"
+
+
+DATASETS_COMPONENT = register(Component("public datasets", _find_datasets))
+
+
+@pytest.fixture
+def datasets_dir() -> Path:
+    """../shared/datasets: used when present; without it the tests that train on it are skipped (CI: failed)."""
+    path: Path = DATASETS_COMPONENT.get()
+    return path
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    count_skip(report)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("real components used by the tests")
+        for line in lines:
+            terminalreporter.write_line(line, yellow="NOT AVAILABLE" in line, bold="NOT AVAILABLE" in line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for component in REGISTRY.values():
+        component.close()
 
 
 @pytest.fixture(scope="session")

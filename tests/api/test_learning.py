@@ -9,7 +9,6 @@ import torch
 from safetensors.torch import load_file
 from sqlmodel import Session
 
-from tests.conftest import DATASETS
 from training.gate import GateSettings, decide
 from training.learn import NothingToLearn, learn
 from training.learning_demo import demo_split, run_demo
@@ -26,7 +25,7 @@ def learning_settings(service, tiny_base, tmp_path) -> Settings:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_new_map_is_learnt_from_labels_given_through_the_api(service, tiny_base, tmp_path):
+def test_a_new_map_is_learnt_from_labels_given_through_the_api(service, tiny_base, tmp_path, datasets_dir):
     """The learning demonstration on the tiny model: 10 labels per touchpoint of a map it never saw."""
     settings = learning_settings(service, tiny_base, tmp_path)
     run = run_demo(
@@ -35,7 +34,7 @@ def test_a_new_map_is_learnt_from_labels_given_through_the_api(service, tiny_bas
         service.engine,
         settings,
         10,
-        dataset_dir=DATASETS,
+        dataset_dir=datasets_dir,
         public_limit=50,
         retrain=FAST,
     )
@@ -66,7 +65,7 @@ def test_demo_split_keeps_the_evaluation_sentences_out_of_every_label_budget():
     assert len(labels_5) == 12 * 5 and len(evaluation_5) == 12 * 20
 
 
-def test_sentiment_labels_fine_tune_the_classifiers_and_the_gate_judges(service, tiny_base, tmp_path):
+def test_sentiment_labels_fine_tune_the_classifiers_and_the_gate_judges(service, tiny_base, tmp_path, datasets_dir):
     settings = learning_settings(service, tiny_base, tmp_path)
     registry.ensure_registered_dir(service.engine, service.analyzer.predictor.model_dir)
     words = {"negative": "awful broken slow", "neutral": "a plain ordinary", "positive": "great lovely fast"}
@@ -78,7 +77,7 @@ def test_sentiment_labels_fine_tune_the_classifiers_and_the_gate_judges(service,
             holdout_percent=settings.holdout_percent,
         )  # fmt: skip
     result = learn(
-        service.engine, settings, dataset_dir=DATASETS, public_limit=40, retrain=FAST, promote=False,
+        service.engine, settings, dataset_dir=datasets_dir, public_limit=40, retrain=FAST, promote=False,
         gate=GateSettings(touchpoint_threshold=-1.0),
     )  # fmt: skip
     assert result.summary.fine_tuned and result.summary.classifier_labels > 40 and result.summary.public_examples == 40
@@ -96,11 +95,11 @@ def test_sentiment_labels_fine_tune_the_classifiers_and_the_gate_judges(service,
     assert registry.active_model(service.engine).id == "tiny-test"
 
 
-def test_nothing_to_learn_without_training_labels(service, tiny_base, tmp_path):
+def test_nothing_to_learn_without_training_labels(service, tiny_base, tmp_path, datasets_dir):
     settings = learning_settings(service, tiny_base, tmp_path)
     registry.ensure_registered_dir(service.engine, service.analyzer.predictor.model_dir)
     with pytest.raises(NothingToLearn, match="no training labels"):
-        learn(service.engine, settings, dataset_dir=DATASETS)
+        learn(service.engine, settings, dataset_dir=datasets_dir)
 
 
 def test_split_is_fixed_by_the_text_and_about_a_fifth_is_held_out():

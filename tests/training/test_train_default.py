@@ -4,7 +4,6 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from tests.conftest import DATASETS
 from training.datasets import Example, load_goemotions, load_tweet_sentiment
 from training.train_default import TrainSettings, predict, seed_everything, train
 from vocengine.model.artifact import build_network, encode_base
@@ -40,16 +39,16 @@ def test_tiny_network_overfits_two_examples(tiny_base):
     )
 
 
-def test_goemotions_splits_are_aligned_and_labelled():
-    dev = load_goemotions(DATASETS, "dev")
+def test_goemotions_splits_are_aligned_and_labelled(datasets_dir):
+    dev = load_goemotions(datasets_dir, "dev")
     assert len(dev) == 5426
     assert all(sum(e.emotions) >= 1 and sum(e.ekman) >= 1 for e in dev)
     sentiments = {e.sentiment for e in dev}
     assert sentiments == {0, 1, 2, None}
 
 
-def test_tweet_holdout_is_fixed_and_disjoint_from_training():
-    first, second = load_tweet_sentiment(DATASETS), load_tweet_sentiment(DATASETS)
+def test_tweet_holdout_is_fixed_and_disjoint_from_training(datasets_dir):
+    first, second = load_tweet_sentiment(datasets_dir), load_tweet_sentiment(datasets_dir)
     assert [e.text for e in first.test] == [e.text for e in second.test]
     held_out = {e.text for e in first.test}
     overlap = sum(1 for e in first.train if e.text in held_out)

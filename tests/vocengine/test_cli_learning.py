@@ -7,7 +7,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import DATASETS
 from vocengine.cli import main
 from vocengine.learning import registry
 from vocengine.settings import get_settings
@@ -66,7 +65,7 @@ def test_labels_import_export_round_trip_names_bad_lines(learning_cli, tmp_path,
     assert "imported 0, already stored 6, refused 0" in capsys.readouterr().out
 
 
-def test_train_promote_rescore_rollback_from_the_command_line(learning_cli, tmp_path, capsys):
+def test_train_promote_rescore_rollback_from_the_command_line(learning_cli, tmp_path, capsys, datasets_dir):
     responses = tmp_path / "responses.csv"
     responses.write_text(
         "id,text\n" + "\n".join(f"r{i},The renewal quote {i} was late. Support was quick." for i in range(5))
@@ -79,7 +78,7 @@ def test_train_promote_rescore_rollback_from_the_command_line(learning_cli, tmp_
     capsys.readouterr()
 
     args = ["train", "--no-promote", "--public-limit", "30", "--public-examples", "30", "--epochs", "1",
-            "--dataset-dir", str(DATASETS)]  # fmt: skip
+            "--dataset-dir", str(datasets_dir)]  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "# Evaluation gate: ft-" in out and "| held-out labels | **touchpoint** (accuracy)" in out
