@@ -90,3 +90,48 @@ def test_fingerprint_changes_with_content_not_with_formatting(tmp_path: Path):
     second.write_text(yaml.safe_dump(valid_map(), default_flow_style=True))
     assert load_journey_map(first).fingerprint() == load_journey_map(second).fingerprint()
     assert parse_journey_map(broken("name", "Other")).fingerprint() != load_journey_map(first).fingerprint()
+
+
+def test_owners_and_targets_are_optional_and_a_touchpoint_inherits_its_stages_owner():
+    data = valid_map()
+    data["stages"][0]["owner"] = "onboarding-team"
+    data["stages"][0]["target"] = {"min_net_sentiment": 20}
+    data["stages"][0]["touchpoints"].append(
+        {"id": "training", "name": "Training", "description": "Courses.", "owner": "academy",
+         "target": {"moment": "positive", "min_net_sentiment": 30}}
+    )  # fmt: skip
+    journey = parse_journey_map(data)
+    assert journey.owner_of("kickoff") == "onboarding-team"
+    assert journey.owner_of("training") == "academy"
+    assert journey.owner_of("nowhere") is None
+    assert journey.stages[0].touchpoints[1].target.moment == "positive"
+    assert parse_journey_map(valid_map()).stages[0].touchpoints[0].target is None
+
+
+@pytest.mark.parametrize(
+    ("target", "field"),
+    [({}, "stages.0.touchpoints.0.target"), ({"moment": "negative"}, "stages.0.touchpoints.0.target.moment"),
+     ({"min_net_sentiment": 150}, "stages.0.touchpoints.0.target.min_net_sentiment")],
+)  # fmt: skip
+def test_an_invalid_target_is_refused_naming_the_field(target, field):
+    data = valid_map()
+    data["stages"][0]["touchpoints"][0]["target"] = target
+    with pytest.raises(JourneyMapError, match=f"invalid at {field.replace('.', '[.]')}"):
+        parse_journey_map(data)
+
+
+def test_owners_and_targets_change_the_fingerprint_but_not_what_assignment_reads():
+    plain = parse_journey_map(valid_map())
+    data = valid_map()
+    data["stages"][0]["touchpoints"][0]["owner"] = "onboarding-team"
+    planned = parse_journey_map(data)
+    assert planned.fingerprint() != plain.fingerprint()
+    assert planned.assignment_fingerprint() == plain.assignment_fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("file", "fingerprint"), [("b2b_saas.yaml", "9121e546eb5f"), ("retail_ecommerce.yaml", "eb3b502b341c")]
+)
+def test_maps_without_owners_or_targets_keep_the_fingerprint_they_had(file, fingerprint):
+    # Stored analyses and map versions name the map by this fingerprint: a new optional field must not move it.
+    assert load_journey_map(MODELS_DIR / "journeys" / file).fingerprint() == fingerprint

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -15,6 +16,28 @@ from vocengine.journey.learned import NONE
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
+class Target(BaseModel):
+    """What a stage or touchpoint should be like: the ideal journey the real one is held against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    moment: Literal["positive", "neutral", "mixed"] | None = Field(
+        None, description="the defining moment it should be (positive for a moment of truth)"
+    )
+    min_net_sentiment: float | None = Field(
+        None, ge=-100, le=100, description="the net sentiment (% positive - % negative sentences) it should reach"
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Target:
+        if self.moment is None and self.min_net_sentiment is None:
+            raise ValueError("a target needs moment or min_net_sentiment")
+        return self
+
+
+OWNER_FIELD = Field(None, min_length=1, max_length=100, description="the team that delivers it")
+
+
 class Touchpoint(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -22,6 +45,8 @@ class Touchpoint(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=2000)
     examples: list[str] = Field(default_factory=list, max_length=200)
+    owner: str | None = OWNER_FIELD
+    target: Target | None = None
 
     @field_validator("examples")
     @classmethod
@@ -38,6 +63,8 @@ class Stage(BaseModel):
     id: str = Field(pattern=ID_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     description: str | None = None
+    owner: str | None = Field(None, min_length=1, max_length=100, description="owner of touchpoints that name none")
+    target: Target | None = None
     touchpoints: list[Touchpoint] = Field(min_length=1)
 
 
@@ -68,10 +95,41 @@ class JourneyMap(BaseModel):
     def touchpoints(self) -> list[tuple[Stage, Touchpoint]]:
         return [(stage, tp) for stage in self.stages for tp in stage.touchpoints]
 
+    def owner_of(self, touchpoint_id: str) -> str | None:
+        """The team that owns a touchpoint: its own owner, else its stage's."""
+        for stage, touchpoint in self.touchpoints():
+            if touchpoint.id == touchpoint_id:
+                return touchpoint.owner or stage.owner
+        return None
+
     def fingerprint(self) -> str:
-        """A short content hash: the same map always has the same one, whatever file it came from."""
-        canonical = json.dumps(self.model_dump(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        """A short content hash: the same map always has the same one, whatever file it came from. Owners and
+        targets count only where a map sets them, so maps written before they existed keep their fingerprint."""
+        return _hash(_without_unset_plans(self.model_dump()))
+
+    def assignment_fingerprint(self) -> str:
+        """A hash of what touchpoint assignment reads (ids, names, descriptions, examples): two maps that differ
+        only in owners or targets assign every sentence alike."""
+        dump = self.model_dump(exclude={"stages": {"__all__": {"owner": True, "target": True, "touchpoints": {
+            "__all__": {"owner", "target"}}}}})  # fmt: skip
+        return _hash(dump)
+
+
+PLAN_FIELDS = ("owner", "target")
+
+
+def _without_unset_plans(dump: dict[str, Any]) -> dict[str, Any]:
+    for stage in dump["stages"]:
+        for item in [stage, *stage["touchpoints"]]:
+            for name in PLAN_FIELDS:
+                if item.get(name) is None:
+                    item.pop(name, None)
+    return dump
+
+
+def _hash(data: object) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 def _first_error(exc: ValidationError) -> tuple[str, str]:
