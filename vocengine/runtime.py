@@ -99,10 +99,6 @@ class Runtime:
         """The analyzer of the database's active model version and journey map, looked up before each use."""
         return self._once("active", lambda: ActiveAnalyzer(self.engine, self.analyzer))
 
-    def built(self, name: str) -> bool:
-        """Whether a member exists already (a health check should not load models to say it is alive)."""
-        return name in self._built
-
     def close(self) -> None:
         """Let go of the database connections this runtime opened (an engine passed in is its owner's)."""
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, EngineDep
@@ -15,6 +15,7 @@ from vocengine.store import jobs
 from vocengine.store.tables import Job, JobStatus, as_utc
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a job's id")]
 
 
 class JobProgress(BaseModel):
@@ -76,7 +77,9 @@ def list_jobs(
     kind: str | None = None,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="only jobs with a smaller id (the next page)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="only jobs with a smaller id (the next page)")
+    ] = None,
 ) -> list[JobPublic]:
     found = jobs.list_jobs(engine, kind=kind, status=status.value if status else None, limit=limit, before=before)
     return [public(j) for j in found]
@@ -88,5 +91,5 @@ def list_jobs(
     responses={404: {"model": ErrorResponse, "description": "no job has this id"}, **example("job")},
     summary="One background job with its progress (admin)",
 )
-def get_job(job_id: int, engine: EngineDep, _key: AdminKey) -> JobPublic:
+def get_job(job_id: JobId, engine: EngineDep, _key: AdminKey) -> JobPublic:
     return public(jobs.get(engine, job_id))

@@ -200,3 +200,29 @@ def test_jobs_are_listed_with_their_progress_through_the_api_and_the_command_lin
         assert '"kind": "count"' in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
+
+
+def test_two_requests_at_once_queue_one_job(service):
+    """The dedupe key holds under concurrency (on PostgreSQL both may pass the first look; the unique index on
+    open jobs' keys lets one insert)."""
+    barrier = threading.Barrier(4)
+    ids: list[int] = []
+
+    def request() -> None:
+        barrier.wait()
+        ids.append(enqueue(service, key="count:same")[0])
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(ids) == 4 and len(set(ids)) == 1
+    assert [j.id for j in jobs.list_jobs(service.engine)] == ids[:1]
+
+
+def test_job_ids_out_of_range_are_refused_not_a_server_error(service):
+    with service.client("admin") as client:
+        for path in ("/v1/jobs/0", "/v1/jobs/99999999999999999999", "/v1/jobs?before=99999999999999"):
+            reply = client.get(path)
+            assert reply.status_code == 422, (path, reply.text)

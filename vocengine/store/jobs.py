@@ -21,10 +21,9 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -257,17 +256,5 @@ def claim(
     )  # fmt: skip
 
 
-def holder(engine: Engine, job_id: int) -> tuple[str | None, datetime | None]:
-    """Who holds the job now, and until when."""
-    with engine.connect() as connection:
-        row = connection.execute(select(JOB.c.claimed_by, JOB.c.claim_expires_at).where(JOB.c.id == job_id)).one()
-    return row.claimed_by, row.claim_expires_at
-
-
 def abandoned_reason(max_lease_expiries: int) -> str:
     return f"gave up after {max_lease_expiries} leases ran out: the worker stopped before finishing each time"
-
-
-def counts(connection: Connection) -> dict[str, int]:
-    rows = connection.execute(select(JOB.c.status, func.count()).group_by(JOB.c.status)).all()
-    return {status.value: 0 for status in JobStatus} | {r[0]: r[1] for r in rows}
