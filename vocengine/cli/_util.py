@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from vocengine.runtime import Runtime
-from vocengine.settings import get_settings
+if TYPE_CHECKING:  # the runtime pulls in torch: `vocengine --help` should not wait for it
+    from vocengine.runtime import Runtime
 
 LONG_INPUT_ROWS = 200
 
 
 def runtime() -> Runtime:
     """The command's runtime, from the VOCENGINE_* settings: one per command, as the API and the worker have."""
+    from vocengine.runtime import Runtime
+    from vocengine.settings import get_settings
+
     return Runtime(get_settings())
 
 

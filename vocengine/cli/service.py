@@ -6,11 +6,13 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from vocengine.cli import _util
 from vocengine.errors import message
-from vocengine.runtime import Runtime
+
+if TYPE_CHECKING:
+    from vocengine.runtime import Runtime
 
 IMPORT_BATCH = 500
 KNOWN_FIELDS = ("source", "channel", "persona", "account_id", "contact_id", "submitted_at", "score", "score_type")
