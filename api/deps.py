@@ -1,4 +1,4 @@
-"""Typed dependencies: the service state, a database session, the engine's analyzer, and API-key scopes."""
+"""Typed dependencies: the runtime, a database session, the engine's analyzer, and API-key scopes."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from sqlmodel import Session
 
 from api.errors import ApiError
 from api.state import ServiceState
+from vocengine.active import ActiveAnalyzer
+from vocengine.runtime import Runtime
+from vocengine.settings import Settings
 from vocengine.store.keys import has_scope, verify_key
 from vocengine.store.tables import ApiKey
-from vocengine.worker import ActiveAnalyzer
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="a key from `vocengine keys create`")
 bearer = HTTPBearer(auto_error=False, description="the same key as `Authorization: Bearer <key>`")
@@ -28,8 +30,22 @@ def get_state(request: Request) -> ServiceState:
 StateDep = Annotated[ServiceState, Depends(get_state)]
 
 
-def get_engine(state: StateDep) -> Engine:
-    return state.engine
+def get_runtime(state: StateDep) -> Runtime:
+    return state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_engine(runtime: RuntimeDep) -> Engine:
+    return runtime.engine
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -43,8 +59,8 @@ def get_session(engine: EngineDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_analyzer(state: StateDep) -> ActiveAnalyzer:
-    return state.analyzer
+def get_analyzer(runtime: RuntimeDep) -> ActiveAnalyzer:
+    return runtime.active
 
 
 AnalyzerDep = Annotated[ActiveAnalyzer, Depends(get_analyzer)]
@@ -76,3 +92,8 @@ ReadKey = Annotated[ApiKey, Depends(require("read"))]
 AnalyzeKey = Annotated[ApiKey, Depends(require("ingest", "read"))]
 LabelKey = Annotated[ApiKey, Depends(require("label"))]
 AdminKey = Annotated[ApiKey, Depends(require("admin"))]
+
+
+def who(key: ApiKey) -> str:
+    """How a key is recorded as the author of a change."""
+    return f"{key.name} (key {key.prefix})"

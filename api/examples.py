@@ -50,16 +50,17 @@ def main() -> None:
     from pydantic import ValidationError
 
     from vocengine.bench_service import start_server
-    from vocengine.ingest import ResponseCreate, store_responses
+    from vocengine.ingest import ResponseCreate
+    from vocengine.journey.maps import load_journey_map
+    from vocengine.runtime import Runtime
     from vocengine.settings import Settings
-    from vocengine.store.db import make_engine, migrate
-    from vocengine.store.keys import create_key
-    from vocengine.text.redact import Redactor
+    from vocengine.usecases.keys import create_key
+    from vocengine.usecases.responses import store_responses
+    from vocengine.worker import ScoringWorker
 
     folder = tempfile.mkdtemp(prefix="vocengine-examples-")
     url = f"sqlite:///{folder}/examples.db"
-    engine = make_engine(url)
-    migrate(engine)
+    runtime = Runtime(Settings(database_url=url))
     with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     items = []
@@ -79,18 +80,9 @@ def main() -> None:
             )
         except ValidationError:
             continue  # the sample holds bad rows on purpose (empty text, ...): the examples skip them
-    store_responses(engine, items, Redactor(None))
-    from vocengine.analyzer import Analyzer
-    from vocengine.worker import ActiveAnalyzer, ScoringWorker
-
-    settings = Settings(database_url=url)
-    worker = ScoringWorker(engine, ActiveAnalyzer(engine, Analyzer.default(settings=settings)), settings, "examples")
-    while worker.run_once():
-        pass
-    from sqlmodel import Session
-
-    with Session(engine) as session:
-        key, _ = create_key(session, ["admin"])
+    store_responses(runtime, items)
+    ScoringWorker(runtime, "examples").drain()
+    key, _ = create_key(runtime, ["admin"])
     account = next(row["account_id"] for row in rows if row["account_id"])
     paths = {
         "emotions": "/v1/emotions?group_by=stage,persona",
@@ -118,9 +110,18 @@ def main() -> None:
             recorded["model"] = _trim(client.get(f"/v1/models/{active}").raise_for_status().json())
             client.post("/v1/models/rescore", json={}).raise_for_status()  # nothing to rescore: done at once
             recorded["rescore_jobs"] = _trim(client.get("/v1/models/rescore").raise_for_status().json())
+            # A new map: its re-assignment is a job, carried out by the worker below.
+            definition = json.loads(json.dumps(load_journey_map(runtime.settings.journey_map).model_dump(mode="json")))
+            definition["name"] += " (v2)"
+            client.put("/v1/journey-maps", json=definition).raise_for_status()
+            ScoringWorker(runtime, "examples").drain()
+            recorded["journey_maps"] = _trim(client.get("/v1/journey-maps").raise_for_status().json())
+            recorded["jobs"] = _trim(client.get("/v1/jobs").raise_for_status().json())
+            recorded["job"] = _trim(client.get(f"/v1/jobs/{recorded['jobs'][0]['id']}").raise_for_status().json())
     finally:
         server.terminate()
         server.wait(timeout=30)
+        runtime.close()
     EXAMPLES_FILE.write_text(json.dumps(recorded, indent=1, ensure_ascii=False) + "\n")
 
 

@@ -1,4 +1,5 @@
-"""The application: routers combined in one place, models loaded once in `lifespan`, the embedded worker.
+"""The application on one `Runtime`: routers combined in one place, models loaded once in `lifespan`, the
+embedded worker.
 
 uvicorn --factory api.main:create_app      (or `vocengine serve`)
 """
@@ -12,17 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from api import errors
-from api.routers import accounts, analyze, health, insights, journey_maps, labels, models, responses
+from api.routers import accounts, analyze, health, insights, jobs, journey_maps, labels, models, responses
 from api.state import ServiceState
-from vocengine.analyzer import Analyzer
-from vocengine.insights.frame import DEFAULT_CACHE
-from vocengine.settings import Settings, get_settings
-from vocengine.store.db import make_engine, migrate
+from vocengine.runtime import Runtime
 from vocengine.store.journeys import ensure_active
-from vocengine.worker import ActiveAnalyzer, ScoringWorker
+from vocengine.worker import ScoringWorker
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +33,26 @@ vocengine turns free-text customer feedback into a customer journey map.
 """
 
 
-def create_app(
-    settings: Settings | None = None,
-    analyzer: Analyzer | None = None,
-    engine: Engine | None = None,
-    run_worker: bool | None = None,
-) -> FastAPI:
-    """Tests pass a small analyzer and an engine of their own; `vocengine serve` passes nothing."""
-    settings = settings or get_settings()
+def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None) -> FastAPI:
+    """The service on `runtime` (tests pass one with a small analyzer and an engine of their own; `vocengine
+    serve` passes the one it made the first key with; nothing: one from the VOCENGINE_* settings)."""
+    runtime = runtime or Runtime()
+    settings = runtime.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = engine or make_engine(settings.resolved_database_url())
-        migrate(db)
-        base = analyzer or Analyzer.default(settings=settings)
-        ensure_active(db, base.journey)
-        state = ServiceState(settings=settings, engine=db, analyzer=ActiveAnalyzer(db, base))
+        engine = runtime.engine
+        active = runtime.active  # the models load here, once, before the first request
+        ensure_active(engine, active.base.journey)
+        state = ServiceState(runtime=runtime)
         if settings.embedded_worker if run_worker is None else run_worker:
-            state.worker = ScoringWorker(db, state.analyzer, settings)
+            state.worker = ScoringWorker(runtime)
             state.worker.start_thread()
         app.state.service = state
         # Load the insight queries' in-memory columns now, beside the server, not on the first query.
-        threading.Thread(target=DEFAULT_CACHE.get, args=(db,), name="vocengine-insights-warmup", daemon=True).start()
+        threading.Thread(
+            target=runtime.frame_cache.get, args=(engine,), name="vocengine-insights-warmup", daemon=True
+        ).start()
         # The models, torch, spaCy and the rest loaded by now are ~470,000 objects that live as long as the
         # process. Every full collection walked them all: ~300 ms on a 2-core machine, the pauses that made a
         # query's p95 several times its p50 (a daily trend makes enough objects to set one off). Frozen,
@@ -85,7 +80,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
-    routers = (responses, analyze, insights, accounts, journey_maps, labels, models)
+    routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs)
     for router in (module.router for module in routers):
         app.include_router(router, prefix="/v1")
     return app

@@ -1,18 +1,14 @@
-"""What the service holds for its lifetime: settings, the database engine, the engine's models, the worker."""
+"""What the service holds for its lifetime: the process's runtime, and the embedded worker if it runs one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
-from vocengine.settings import Settings
-from vocengine.worker import ActiveAnalyzer, ScoringWorker
+from vocengine.runtime import Runtime
+from vocengine.worker import ScoringWorker
 
 
 @dataclass
 class ServiceState:
-    settings: Settings
-    engine: Engine
-    analyzer: ActiveAnalyzer
+    runtime: Runtime
     worker: ScoringWorker | None = None

@@ -49,7 +49,8 @@ def _cached_predictor(model_dir: Path, base_path: Path | None, batch_size: int) 
     return Predictor.load(model_dir, base_path, batch_size)
 
 
-def _load_ner(name: str | None) -> object | None:
+def load_ner(name: str | None) -> object | None:
+    """The spaCy pipeline `name` (an installed package or a folder), for the redactor's person names."""
     if not name:
         return None
     import spacy
@@ -70,7 +71,7 @@ class Analyzer:
     ) -> None:
         self.settings = settings or get_settings()
         self.predictor = predictor
-        self.redactor = redactor or Redactor(_load_ner(self.settings.spacy_ner_model))
+        self.redactor = redactor or Redactor(load_ner(self.settings.spacy_ner_model))
         self.splitter = splitter or SentenceSplitter()
         self.language_detector = language_detector or LanguageDetector()
         self.journey = journey
@@ -82,8 +83,16 @@ class Analyzer:
         self.journey_label = f"{journey.name}@{journey.fingerprint()}"
 
     @classmethod
-    def default(cls, journey_map: str | Path | JourneyMap | None = None, settings: Settings | None = None) -> Analyzer:
-        """The default models (loaded once per process and shared) with a journey map."""
+    def default(
+        cls,
+        journey_map: str | Path | JourneyMap | None = None,
+        settings: Settings | None = None,
+        *,
+        redactor: Redactor | None = None,
+        language_detector: LanguageDetector | None = None,
+    ) -> Analyzer:
+        """The default models (loaded once per process and shared) with a journey map; the redactor and the
+        language detector of the caller's runtime when given."""
         settings = settings or get_settings()
         if settings.torch_threads:
             import torch
@@ -93,7 +102,14 @@ class Analyzer:
         if journey_map is None:
             journey_map = settings.journey_map
         journey = journey_map if isinstance(journey_map, JourneyMap) else load_journey_map(journey_map)
-        return cls(predictor, journey, settings, learned=LearnedTouchpoints.load(settings.model_dir))
+        return cls(
+            predictor,
+            journey,
+            settings,
+            redactor=redactor,
+            language_detector=language_detector,
+            learned=LearnedTouchpoints.load(settings.model_dir),
+        )
 
     def with_journey_map(self, journey: JourneyMap) -> Analyzer:
         """Same models and text handling, another map: only the map's prototypes are embedded."""

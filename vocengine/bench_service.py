@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from vocengine.bench import generate_corpus
+from vocengine.runtime import Runtime
 from vocengine.settings import Settings
-from vocengine.store.db import make_engine, migrate
 from vocengine.store.tables import CommentResult, Response, sentence_result, utcnow
 
 RESPONSE = Response.__table__  # type: ignore[attr-defined]
@@ -57,15 +57,12 @@ QUERIES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    """The API in its own process, as `vocengine serve` runs it, without the embedded worker."""
-    port = free_port()
+    """The API in its own process, as `vocengine serve` runs it, without the embedded worker (the service
+    benchmark, `api.examples` and the learning demonstration measure through it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
     env = {**os.environ, "VOCENGINE_DATABASE_URL": database_url, "VOCENGINE_EMBEDDED_WORKER": "false"}
     command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
@@ -120,11 +117,10 @@ def bench_ingest(url: str, key: str, responses: int) -> dict[str, float]:
     return {"responses": accepted, "seconds": round(seconds, 2), "accepted_per_s": round(accepted / seconds, 1)}
 
 
-def bench_scoring(engine: Engine, settings: Settings, limit: int) -> dict[str, float]:
-    from vocengine.analyzer import Analyzer
-    from vocengine.worker import ActiveAnalyzer, ScoringWorker
+def bench_scoring(runtime: Runtime, limit: int) -> dict[str, float]:
+    from vocengine.worker import ScoringWorker
 
-    worker = ScoringWorker(engine, ActiveAnalyzer(engine, Analyzer.default(settings=settings)), settings, "bench")
+    worker = ScoringWorker(runtime, "bench")
     worker.run_once()  # warm-up: first calls pay for lazy initialisation
     started = time.perf_counter()
     scored = 0
@@ -207,24 +203,20 @@ def run_service_benchmark(
     repeats: int = 20,
     out: Path | None = None,
 ) -> dict[str, Any]:
-    from sqlmodel import Session
-
-    from vocengine.store.keys import create_key
+    from vocengine.usecases.keys import create_key
 
     workdir = tempfile.mkdtemp(prefix="vocengine-bench-")
     url = database_url or f"sqlite:///{workdir}/bench.db"
-    settings = Settings(database_url=url, embedded_worker=False)
-    engine = make_engine(url)
-    migrate(engine)
-    with Session(engine) as session:
-        key, _ = create_key(session, ["admin"], name="bench")
+    runtime = Runtime(Settings(database_url=url, embedded_worker=False))
+    engine = runtime.engine
+    key, _ = create_key(runtime, ["admin"], name="bench")
     server, api = start_server(url)
     try:
         print("ingest ...", file=sys.stderr)
         figures: dict[str, Any] = {"database": engine.dialect.name}
         figures["ingest"] = bench_ingest(api, key, ingest_responses)
         print("scoring ...", file=sys.stderr)
-        figures["scoring"] = bench_scoring(engine, settings, scored_sample)
+        figures["scoring"] = bench_scoring(runtime, scored_sample)
         print("filling the database ...", file=sys.stderr)
         figures["stored_comments"] = fill_to(engine, comments)
         with engine.connect() as connection:
@@ -237,6 +229,7 @@ def run_service_benchmark(
     finally:
         server.terminate()
         server.wait(timeout=30)
+        runtime.close()
     text = json.dumps(figures, indent=2)
     print(text)
     if out:

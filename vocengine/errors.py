@@ -16,6 +16,7 @@ MESSAGES: dict[str, str] = {
     "E302": "Row {row} of {source}: {detail}.",
     "E303": "Input {source} has no column {column!r}; columns are {columns}.",
     "E304": "Unknown input format for {source}: use .csv, .jsonl or plain text lines.",
+    "E305": "Line {line} of {source}: {detail}.",
     # W: flags put on rows that are still analysed (or skipped with a reason)
     "W401": "Empty text: nothing to analyse.",
     "W402": "Text longer than {limit} characters was cut at a sentence boundary.",

@@ -1,6 +1,8 @@
-"""Taking responses in: validate, redact, store as pending, idempotently on (source, external id).
+"""Taking responses in: validate, clean and redact, store as pending, idempotently on (source, external id).
 
-Shared by `POST /v1/responses[/batch]` and `vocengine import`, so both accept and refuse the same things.
+The use case behind `POST /v1/responses[/batch]`, `vocengine import` and any connector (through
+`vocengine.usecases.responses.store_responses`, which hands it the runtime's redactor), so all of them accept,
+refuse and redact the same things.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from vocengine.settings import get_settings
 from vocengine.store.tables import Response, ScoreType, Source, Status, as_utc, utcnow
+from vocengine.text.clean import clean_text
 
 Redact = Callable[[str], tuple[str, dict[str, int]]]
 SCORE_RANGES = {ScoreType.nps: (0, 10), ScoreType.csat: (1, 5)}
@@ -115,12 +118,19 @@ def find_duplicates(items: Sequence[ResponseCreate]) -> None:
         seen[key] = index
 
 
+def storable_text(text: str, redact: Redact) -> str:
+    """What is stored of a text someone sent: cleaned (markup, entities, spacing), then redacted, as the
+    engine reads it, so a pattern cannot be dodged with markup the engine removes later. The one function
+    every path that stores text calls: responses (API, import, connectors) and labels of unstored texts."""
+    text, _ = redact(clean_text(text).text)
+    return text
+
+
 def _row(item: ResponseCreate, redact: Redact, now: datetime) -> dict[str, Any]:
-    text, _ = redact(item.text)
     return {
         "source": item.source.value,
         "external_id": item.external_id,
-        "text": text,
+        "text": storable_text(item.text, redact),
         "submitted_at": item.submitted_at,
         "received_at": now,
         "channel": item.channel,
@@ -132,6 +142,7 @@ def _row(item: ResponseCreate, redact: Redact, now: datetime) -> dict[str, Any]:
         "score_type": item.score_type.value if item.score_type else None,
         "status": Status.pending.value,
         "attempts": 0,
+        "lease_expiries": 0,
     }
 
 

@@ -46,7 +46,12 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(
         120.0, gt=0, description="a claim not finished by then expires and another worker takes the batch"
     )
-    worker_max_attempts: int = Field(3, gt=0, description="tries before a response is marked failed")
+    worker_max_attempts: int = Field(3, gt=0, description="recorded failures before a response is marked failed")
+    # Higher than the attempts: most claims run out because a worker was stopped, not because of the row.
+    worker_max_lease_expiries: int = Field(
+        5, gt=0, description="claims of a response (or a job) that may run out, its worker gone, before it is failed"
+    )
+    job_max_attempts: int = Field(3, gt=0, description="failed steps before a background job is marked failed")
     worker_poll_seconds: float = Field(0.5, gt=0, description="idle wait between looks at the queue")
     embedded_worker: bool = Field(True, description="vocengine serve also runs a scoring worker in-process")
 

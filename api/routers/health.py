@@ -21,8 +21,8 @@ class Health(BaseModel):
 
 @router.get("/health", response_model=Health)
 def health(state: StateDep) -> Health:
-    analyzer, _ = state.analyzer.current()
-    with state.engine.connect() as connection:
+    analyzer, _ = state.runtime.active.current()
+    with state.runtime.engine.connect() as connection:
         counts = queue.counts(connection)
     return Health(
         status="ok",

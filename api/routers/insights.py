@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from api.deps import AnalyzerDep, EngineDep, ReadKey
+from api.deps import AnalyzerDep, EngineDep, ReadKey, RuntimeDep
 from api.errors import ApiError, ErrorDetail
 from api.examples import example
 from api.filters import FilterDep
@@ -34,6 +34,7 @@ GROUPS = ("stage", "touchpoint", "persona", "source", "channel")
 )
 def get_emotions(
     engine: EngineDep,
+    runtime: RuntimeDep,
     f: FilterDep,
     _key: ReadKey,
     group_by: Annotated[
@@ -48,17 +49,17 @@ def get_emotions(
     if unknown or not keys:
         message = f"group_by takes {', '.join(GROUPS)}; got {', '.join(unknown) or 'nothing'}"
         raise ApiError(422, message, [ErrorDetail(field="group_by", message=message)])
-    return as_json(emotions_by(engine, keys, f))
+    return as_json(emotions_by(engine, keys, f, cache=runtime.frame_cache))
 
 
 @router.get(
     "/journey", response_model=JourneyReport, responses=example("journey"), summary="The journey curve, stage by stage"
 )
-def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey) -> Response:
+def get_journey(engine: EngineDep, runtime: RuntimeDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey) -> Response:
     """The active journey map in stage order, every stage and touchpoint with volume, sentiment, top emotions
     and its defining moment (positive, negative, neutral or mixed; null under 5 sentences)."""
     active, _ = analyzer.current()
-    return as_json(journey_curve(engine, active.journey, f))
+    return as_json(journey_curve(engine, active.journey, f, cache=runtime.frame_cache))
 
 
 @router.get(
@@ -66,6 +67,7 @@ def get_journey(engine: EngineDep, analyzer: AnalyzerDep, f: FilterDep, _key: Re
 )
 def get_moments(
     engine: EngineDep,
+    runtime: RuntimeDep,
     analyzer: AnalyzerDep,
     f: FilterDep,
     _key: ReadKey,
@@ -75,7 +77,7 @@ def get_moments(
     """Impact = volume x negative share; a large neutral share is shown as a risk of its own. Each with the
     most negative redacted example sentences."""
     active, _ = analyzer.current()
-    return as_json(moments(engine, active.journey, f, limit=limit, examples=examples))
+    return as_json(moments(engine, active.journey, f, limit=limit, examples=examples, cache=runtime.frame_cache))
 
 
 @router.get(
@@ -84,7 +86,9 @@ def get_moments(
     responses=example("trends"),
     summary="Sentiment and emotions per stage over time",
 )
-def get_trends(engine: EngineDep, f: FilterDep, _key: ReadKey, interval: Literal["day", "week"] = "week") -> Response:
+def get_trends(
+    engine: EngineDep, runtime: RuntimeDep, f: FilterDep, _key: ReadKey, interval: Literal["day", "week"] = "week"
+) -> Response:
     """Per period (days, or weeks starting on Monday) and stage: volume, sentiment, net sentiment and the
     mean Ekman emotions."""
-    return as_json(trends(engine, interval, f))
+    return as_json(trends(engine, interval, f, cache=runtime.frame_cache))

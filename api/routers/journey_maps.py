@@ -6,14 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
-from sqlmodel import col, select
+from pydantic import BaseModel, Field, field_validator
 
-from api.deps import AdminKey, EngineDep, ReadKey, SessionDep
+from api.deps import AdminKey, ReadKey, RuntimeDep
 from api.examples import example
-from vocengine.journey.maps import parse_journey_map
-from vocengine.store.journeys import put_version
-from vocengine.store.tables import JourneyMapVersion
+from vocengine.store.tables import Job, JourneyMapVersion, as_utc
+from vocengine.usecases.maps import MapVersionView, adopt_map_version, map_versions
 
 router = APIRouter(prefix="/journey-maps", tags=["journey maps"])
 
@@ -24,9 +22,18 @@ class JourneyMapVersionPublic(BaseModel):
     fingerprint: str
     active: bool
     created_at: datetime
-    reassign_status: str = Field(description="pending, running or done: re-assigning stored sentences to this map")
+    reassign_status: str = Field(
+        description="re-assigning stored sentences to this map, a job: queued, running, done, failed or cancelled "
+        "(a newer map replaced it); done when there was nothing to re-assign"
+    )
     reassigned_sentences: int
+    reassign_job_id: int | None = Field(description="the job in GET /v1/jobs/{id}, if there was one")
     definition: dict[str, Any]
+
+    @field_validator("created_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return as_utc(value) or value
 
 
 class JourneyMapList(BaseModel):
@@ -34,8 +41,17 @@ class JourneyMapList(BaseModel):
     versions: list[JourneyMapVersionPublic] = Field(description="newest first")
 
 
-def _public(version: JourneyMapVersion) -> JourneyMapVersionPublic:
-    return JourneyMapVersionPublic.model_validate(version, from_attributes=True)
+def _public(version: JourneyMapVersion, job: Job | None) -> JourneyMapVersionPublic:
+    return JourneyMapVersionPublic(
+        **version.model_dump(include={"id", "name", "fingerprint", "active", "created_at", "definition"}),
+        reassign_status=job.status if job else "done",
+        reassigned_sentences=job.progress_done if job else 0,
+        reassign_job_id=job.id if job else None,
+    )
+
+
+def _view(view: MapVersionView) -> JourneyMapVersionPublic:
+    return _public(view.version, view.reassignment)
 
 
 @router.get(
@@ -44,8 +60,8 @@ def _public(version: JourneyMapVersion) -> JourneyMapVersionPublic:
     responses=example("journey_maps"),
     summary="The active journey map and its earlier versions",
 )
-def list_maps(session: SessionDep, _key: ReadKey) -> JourneyMapList:
-    versions = [_public(v) for v in session.exec(select(JourneyMapVersion).order_by(col(JourneyMapVersion.id).desc()))]
+def list_maps(runtime: RuntimeDep, _key: ReadKey) -> JourneyMapList:
+    versions = [_view(v) for v in map_versions(runtime)]
     return JourneyMapList(active=next((v for v in versions if v.active), None), versions=versions)
 
 
@@ -75,9 +91,9 @@ EXAMPLE_MAP = {
     summary="Put a new journey map version (admin)",
     openapi_extra={"requestBody": {"content": {"application/json": {"example": EXAMPLE_MAP}}}},
 )
-def put_map(definition: dict[str, Any], engine: EngineDep, _key: AdminKey) -> JourneyMapVersionPublic:
+def put_map(definition: dict[str, Any], runtime: RuntimeDep, _key: AdminKey) -> JourneyMapVersionPublic:
     """The map becomes active at once for new responses; stored sentences are re-assigned to its
-    touchpoints in the background from their stored embeddings (no classifier is re-run). An invalid
-    map is refused with 422 naming the field. Putting the active map again changes nothing."""
-    journey = parse_journey_map(definition, source="the request body")
-    return _public(put_version(engine, journey))
+    touchpoints in the background from their stored embeddings (no classifier is re-run), by a job. An
+    invalid map is refused with 422 naming the field. Putting the active map again changes nothing."""
+    version = adopt_map_version(runtime, definition)
+    return next(_view(v) for v in map_versions(runtime) if v.version.id == version.id)

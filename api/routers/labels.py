@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AnalyzerDep, EngineDep, LabelKey, StateDep
+from api.deps import AnalyzerDep, EngineDep, LabelKey, RuntimeDep, who
 from api.errors import ApiError, ErrorDetail
 from api.examples import example
 from vocengine.learning import labels
 from vocengine.learning.label_queue import label_queue
-from vocengine.store.journeys import active_version, as_journey_map
 from vocengine.store.tables import ApiKey, Label
+from vocengine.usecases.labels import add_label
 
 router = APIRouter(tags=["labels"])
 
@@ -43,43 +43,19 @@ def _public(label: Label) -> LabelPublic:
     return public
 
 
-def _who(key: ApiKey) -> str:
-    return f"{key.name} (key {key.prefix})"
-
-
-def _store(
-    state: StateDep,
-    values: labels.LabelValues,
-    key: ApiKey,
-    text: str,
-    response_id: int | None = None,
-    sentence_index: int | None = None,
-) -> LabelPublic:
-    version = active_version(state.engine)
+def _store(runtime: RuntimeDep, values: labels.LabelValues, key: ApiKey, **target: Any) -> LabelPublic:
     try:
-        if version is not None:
-            labels.check_touchpoint(values, as_journey_map(version))
-        labels.check_language(text, state.analyzer.base.language_detector)
+        label = add_label(runtime, values, labelled_by=who(key), **target)
     except labels.LabelError as exc:
         raise ApiError(422, f"Invalid label: {exc}", [ErrorDetail(field=exc.field, message=exc.message)]) from exc
-    label = labels.add_label(
-        state.engine,
-        values,
-        text=text,
-        labelled_by=_who(key),
-        journey_map_id=version.id if version else None,
-        holdout_percent=state.settings.holdout_percent,
-        response_id=response_id,
-        sentence_index=sentence_index,
-    )
     return _public(label)
 
 
 @router.put("/responses/{response_id}/labels", response_model=LabelPublic, summary="Label a whole comment")
-def label_response(response_id: int, values: labels.LabelValues, state: StateDep, key: LabelKey) -> LabelPublic:
+def label_response(response_id: int, values: labels.LabelValues, runtime: RuntimeDep, key: LabelKey) -> LabelPublic:
     """The correct sentiment, emotions or touchpoint of the comment as a whole. Stored as a new row with
     who and when; earlier labels stay in the history. Fields left out keep their earlier label."""
-    return _store(state, values, key, labels.response_text(state.engine, response_id, None), response_id)
+    return _store(runtime, values, key, response_id=response_id)
 
 
 @router.put(
@@ -88,21 +64,19 @@ def label_response(response_id: int, values: labels.LabelValues, state: StateDep
     summary="Label one sentence of a comment",
 )
 def label_sentence(
-    response_id: int, index: int, values: labels.LabelValues, state: StateDep, key: LabelKey
+    response_id: int, index: int, values: labels.LabelValues, runtime: RuntimeDep, key: LabelKey
 ) -> LabelPublic:
     """Sentences are numbered from 0 as `GET /v1/responses/{id}` lists them; the response must be scored."""
-    text = labels.response_text(state.engine, response_id, index)
-    return _store(state, values, key, text, response_id, index)
+    return _store(runtime, values, key, response_id=response_id, sentence_index=index)
 
 
 @router.post(
     "/labels", status_code=status.HTTP_201_CREATED, response_model=LabelPublic, summary="Label a text not stored"
 )
-def label_text(body: labels.TextLabel, state: StateDep, key: LabelKey) -> LabelPublic:
+def label_text(body: labels.TextLabel, runtime: RuntimeDep, key: LabelKey) -> LabelPublic:
     """A sentence with its labels, not stored as a response: e.g. examples that seed a new journey map's
-    touchpoints. The text is redacted before it is stored."""
-    text, _ = state.analyzer.base.redactor(body.text)
-    return _store(state, body, key, text)
+    touchpoints. The text is cleaned and redacted before it is stored, as responses are."""
+    return _store(runtime, body, key, text=body.text)
 
 
 @router.get(

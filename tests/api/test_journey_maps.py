@@ -41,8 +41,10 @@ def test_put_map_reassigns_stored_sentences_without_rescoring(service):
         reply = client.put("/v1/journey-maps", json=NEW_MAP)
         assert reply.status_code == 202
         version = reply.json()
-        assert version["active"] and version["reassign_status"] == "pending"
-        assert service.worker().run_once() == 0  # idle: the worker carries out the re-assignment
+        assert version["active"] and version["reassign_status"] == "queued"
+        job = client.get(f"/v1/jobs/{version['reassign_job_id']}").json()
+        assert (job["kind"], job["status"], job["progress"]["total"]) == ("reassign_map", "queued", 3)
+        assert service.drain() > 0  # idle: the worker carries out the re-assignment, a job
         maps = client.get("/v1/journey-maps").json()
     assert maps["active"]["id"] == version["id"] and maps["active"]["reassign_status"] == "done"
     assert maps["active"]["reassigned_sentences"] == len(before) == 3

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import torch
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from vocengine.learning import registry, rescore
+from vocengine.jobs import runner
+from vocengine.learning import registry
 from vocengine.model.artifact import build_network, save_model
-from vocengine.store.tables import CommentResult, ModelStatus, ModelVersion, sentence_result
+from vocengine.store import jobs
+from vocengine.store.tables import CommentResult, Job, ModelStatus, ModelVersion, sentence_result, utcnow
 
 COMMENT = CommentResult.__table__  # type: ignore[attr-defined]
+JOB = Job.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
@@ -121,17 +126,36 @@ def test_a_crashed_rescore_resumes_where_it_stopped(service, second_model_dir):
     _push(service, 9)
     _candidate(service, second_model_dir)
     registry.promote(service.engine, "tiny-second")
-    first = service.worker("first")
-    job = rescore.claim_job(service.engine, "first", "tiny-second", lease_seconds=0.0)
-    assert rescore.run_batch(service.engine, job, "first", first.rescore_rows, 4, lease=0.0) == 4
-    # "first" dies here. Its lease (0 s) has run out: another worker takes the job over from the cursor.
-    second = service.worker("second")
-    taken = rescore.claim_job(service.engine, "second", "tiny-second", lease_seconds=60)
-    assert taken is not None and taken.last_response_id == 4 and taken.done == 4
-    # The dead worker's late batch is refused: the job is no longer its own, nothing counts twice.
-    assert rescore.run_batch(service.engine, job, "first", first.rescore_rows, 4, lease=0.0) == 0
-    assert rescore.get_job(service.engine, job.id).done == 4
-    finished = rescore.run_job(service.engine, taken, "second", second.rescore_rows, 4, lease=60)
-    assert (finished.status, finished.done, finished.total) == ("done", 9, 9)
+    service.settings.rescore_batch_size = 4
+    first = runner.claim(service.runtime, "first")
+    assert first is not None and first.kind == "rescore"
+    assert runner.run_step(service.runtime, first) is False and first.done == 4
+    # "first" dies here. Its lease runs out: another worker takes the job over from the cursor.
+    with service.engine.begin() as connection:
+        connection.execute(update(JOB).values(claim_expires_at=utcnow() - timedelta(seconds=1)))
+    second = runner.claim(service.runtime, "second")
+    assert second is not None and second.id == first.id
+    assert (second.cursor, second.done) == ({"last_response_id": 4}, 4)
+    # The dead worker's late batch is refused, nothing counts twice.
+    assert runner.run_step(service.runtime, first) is True
+    assert jobs.get(service.engine, first.id).progress_done == 4
+    while not runner.run_step(service.runtime, second):
+        pass
+    finished = jobs.get(service.engine, first.id)
+    assert (finished.status, finished.progress_done, finished.progress_total) == ("done", 9, 9)
+    # The dead worker's claim was not a failed attempt of the job.
+    assert (finished.attempts, finished.lease_expiries) == (0, 1)
     with service.engine.connect() as connection:
         assert set(connection.execute(select(COMMENT.c.model_version)).scalars()) == {"tiny-second"}
+
+
+def test_asking_to_rescore_again_while_it_runs_is_the_same_job(service, second_model_dir):
+    _push(service, 3)
+    _candidate(service, second_model_dir)
+    registry.promote(service.engine, "tiny-second")
+    with service.client("admin") as client:
+        first = client.post("/v1/models/rescore", json={}).json()
+        again = client.post("/v1/models/rescore", json={}).json()
+        assert first["id"] == again["id"] and first["status"] == "queued"
+        listed = client.get("/v1/jobs", params={"kind": "rescore"}).json()
+    assert [j["id"] for j in listed] == [first["id"]]

@@ -32,9 +32,12 @@ ENDPOINTS = [
     ("POST", "/v1/models/rollback", "admin"),
     ("GET", "/v1/models/rescore", "admin"),
     ("POST", "/v1/models/rescore", "admin"),
+    ("POST", "/v1/responses/requeue", "admin"),
+    ("GET", "/v1/jobs", "admin"),
+    ("GET", "/v1/jobs/1", "admin"),
 ]
 EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
-                       "{version_id}": "x"}  # fmt: skip
+                       "{version_id}": "x", "{job_id}": "1"}  # fmt: skip
 
 
 def test_the_list_above_covers_every_route_of_the_app():

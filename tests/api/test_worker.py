@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from vocengine.store import queue
+from vocengine.store.analysis_rows import comment_row
 from vocengine.store.tables import CommentResult, Response, sentence_result, utcnow
 
 RESPONSE = Response.__table__
@@ -53,31 +54,109 @@ def test_the_worker_scores_pending_responses_and_stores_sentences(service):
     assert detail["received_at"].endswith(("Z", "+00:00"))
 
 
+def expire(service, worker):
+    """Time passes: the claims of `worker` run out."""
+    with service.engine.begin() as connection:
+        connection.execute(
+            update(RESPONSE).values(claim_expires_at=utcnow() - timedelta(seconds=1)).where(RESPONSE.c.claimed_by == worker)
+        )
+
+
+def rows(service):
+    with service.engine.connect() as connection:
+        return {r.id: r for r in connection.execute(select(RESPONSE))}
+
+
 def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(service):
     push(service, [f"The renewal quote number {i} was clear." for i in range(5)])
     crashed = service.worker("crashed")
-    claimed = queue.claim(service.engine, crashed.name, 3, lease_seconds=60, max_attempts=3)
+    claimed = queue.claim(service.engine, crashed.name, 3, lease_seconds=60, max_lease_expiries=5)
     assert len(claimed) == 3  # ... and then the process dies without finishing
     survivor = service.worker("survivor")
     assert survivor.run_once() == 2  # the other rows; the claimed ones are still leased
-    with service.engine.begin() as connection:  # time passes: the lease runs out
-        connection.execute(update(RESPONSE).values(claim_expires_at=utcnow() - timedelta(seconds=1)).where(
-            RESPONSE.c.claimed_by == "crashed"))  # fmt: skip
-    assert survivor.run_once() == 3
+    expire(service, "crashed")
+    assert survivor.drain() == 3
     assert statuses(service)["done"] == 5
     # The crashed worker comes back and tries to write its stale batch: refused, nothing doubles.
-    analyzer, map_id = crashed.analyzer.current()
-    from vocengine.worker import comment_row
-
+    analyzer, map_id = service.runtime.active.current()
     stale = [comment_row(c.id, analyzer.analyze([c.text])[0], map_id) for c in claimed]
     assert queue.complete(service.engine, "crashed", stale, [], {}) == set()
     assert results(service) == (5, 5)
 
 
+def test_a_killed_workers_claim_spends_no_attempt(service):
+    """Only a failure the worker records is an attempt; a claim that ran out counts as a lease expiry."""
+    ids = push(service, ["Billing was fine.", "Support was slow."])
+    assert len(queue.claim(service.engine, "killed", 10, 60, 5)) == 2
+    expire(service, "killed")
+    assert service.drain() == 2
+    after = rows(service)
+    assert [(after[i].status, after[i].attempts, after[i].lease_expiries) for i in ids] == [("done", 0, 1)] * 2
+
+
+def test_rows_back_from_a_dead_worker_go_alone_so_a_poison_row_fails_alone(service):
+    """A row that kills every worker that takes it: its batch mates are claimed one by one after the first
+    death and finish; the poison row itself ends failed after `worker_max_lease_expiries`, not looping."""
+    texts = ["Fine.", "Good.", "POISON kills the worker.", "Okay.", "Great."]
+    ids = push(service, texts)
+    limit = service.settings.worker_max_lease_expiries
+    deaths = 0
+    assert len(queue.claim(service.engine, "w0", 10, 60, limit)) == 5  # the whole batch, then a death
+    expire(service, "w0")
+    deaths += 1
+    worker = service.worker("survivor")
+    for round_ in range(1, 40):
+        claimed = queue.claim(service.engine, f"w{round_}", 10, 60, limit)
+        if not claimed:
+            break
+        assert len(claimed) == 1  # back from a dead worker: alone
+        if "POISON" in claimed[0].text:
+            expire(service, f"w{round_}")  # it kills this worker too
+            deaths += 1
+        else:
+            analyzer, map_id = service.runtime.active.current()
+            from vocengine.jobs.scoring import score
+
+            scored = score(analyzer, map_id, claimed)
+            queue.complete(service.engine, f"w{round_}", scored.comments, scored.sentences, scored.languages)
+    assert worker.run_once() == 0
+    after = rows(service)
+    poison = ids[2]
+    assert after[poison].status == "failed" and after[poison].lease_expiries == limit == deaths
+    assert "gave up" in after[poison].last_error and after[poison].attempts == 0
+    assert all(after[i].status == "done" and after[i].lease_expiries == 1 for i in ids if i != poison)
+
+
+def test_failed_responses_are_put_back_by_the_admin_endpoint_with_attempts_reset(service, monkeypatch):
+    ids = push(service, ["Fine product.", "FLAKY makes the model fail today."])
+    worker = service.worker()
+    analyzer, _ = service.runtime.active.current()
+    original = analyzer.analyze_with_embeddings
+
+    def fragile(texts, ids=None):
+        if any("FLAKY" in t for t in texts):
+            raise RuntimeError("the model could not score this text")
+        return original(texts, ids)
+
+    monkeypatch.setattr(analyzer, "analyze_with_embeddings", fragile)
+    worker.drain()
+    assert rows(service)[ids[1]].status == "failed"
+    with service.client("ingest") as client:
+        assert client.post("/v1/responses/requeue", json={}).status_code == 403
+    with service.client("admin") as client:
+        assert client.post("/v1/responses/requeue", json={"source": "ticket"}).json() == {"requeued": 0}
+        assert client.post("/v1/responses/requeue", json={"source": "survey"}).json() == {"requeued": 1}
+    row = rows(service)[ids[1]]
+    assert (row.status, row.attempts, row.lease_expiries, row.last_error) == ("pending", 0, 0, None)
+    monkeypatch.undo()  # the fault is fixed
+    assert worker.drain() == 1
+    assert rows(service)[ids[1]].status == "done"
+
+
 def test_a_failing_response_is_retried_then_marked_failed_with_the_reason(service, monkeypatch):
     ids = push(service, ["Fine product.", "POISON makes the model fail.", "Delivery was late."])
     worker = service.worker()
-    analyzer, _ = worker.analyzer.current()
+    analyzer, _ = service.runtime.active.current()
     original = analyzer.analyze_with_embeddings
 
     def fragile(texts, ids=None):
@@ -100,14 +179,14 @@ def test_a_failing_response_is_retried_then_marked_failed_with_the_reason(servic
 
 def test_a_response_whose_worker_always_dies_is_given_up_on(service):
     [rid] = push(service, ["Anything."])
-    for attempt in range(service.settings.worker_max_attempts):
-        assert len(queue.claim(service.engine, f"w{attempt}", 10, 60, service.settings.worker_max_attempts)) == 1
-        with service.engine.begin() as connection:
-            connection.execute(update(RESPONSE).values(claim_expires_at=utcnow() - timedelta(seconds=1)))
-    assert queue.claim(service.engine, "last", 10, 60, service.settings.worker_max_attempts) == []
-    with service.engine.connect() as connection:
-        row = connection.execute(select(RESPONSE).where(RESPONSE.c.id == rid)).one()
+    limit = service.settings.worker_max_lease_expiries
+    for death in range(limit):
+        assert len(queue.claim(service.engine, f"w{death}", 10, 60, limit)) == 1
+        expire(service, f"w{death}")
+    assert queue.claim(service.engine, "last", 10, 60, limit) == []
+    row = rows(service)[rid]
     assert row.status == "failed" and "gave up" in row.last_error
+    assert (row.attempts, row.lease_expiries) == (0, limit)
 
 
 def test_two_workers_never_claim_the_same_response(service):

@@ -57,3 +57,77 @@ def test_keys_create_prints_the_key_once_and_stores_its_hash(cli_database, capsy
         assert record is not None and record.scopes == "ingest,read" and key not in record.key_hash
     assert main(["keys", "create", "--scope", "superuser"]) == 2
     assert "scopes must be some of" in capsys.readouterr().err
+
+
+def test_requeue_puts_failed_responses_back_with_their_attempts_reset(cli_database, tmp_path, capsys):
+    from sqlalchemy import update
+
+    path = tmp_path / "responses.csv"
+    path.write_text(CSV)
+    assert main(["import", str(path), "--progress", "never"]) == 0
+    table = Response.__table__
+    with cli_database.begin() as connection:
+        connection.execute(
+            update(table).values(status="failed", attempts=3, lease_expiries=2, last_error="the model failed")
+        )
+    capsys.readouterr()
+    assert main(["requeue", "--source", "ticket"]) == 0
+    assert "put 1 failed responses back" in capsys.readouterr().out
+    assert main(["requeue", "--since", "2999-01-01"]) == 0
+    assert "put 0 failed responses back" in capsys.readouterr().out
+    assert main(["requeue"]) == 0
+    assert "put 2 failed responses back" in capsys.readouterr().out
+    with cli_database.connect() as connection:
+        rows = connection.execute(select(table.c.status, table.c.attempts, table.c.lease_expiries, table.c.last_error))
+        assert set(rows) == {("pending", 0, 0, None)}
+
+
+def test_the_first_admin_key_is_shown_on_the_terminal_and_nowhere_else(cli_database, capsys, caplog):
+    """Not on standard output (a service manager keeps it as a log), not through logging: on the terminal."""
+    import logging
+    import os
+    import pty
+
+    from vocengine.cli.service import show_first_admin_key
+    from vocengine.runtime import Runtime
+
+    caplog.set_level(logging.DEBUG)
+    master, replica = pty.openpty()
+    terminal = os.fdopen(replica, "w")
+    runtime = Runtime(get_settings())
+    key = show_first_admin_key(runtime, terminal=lambda: terminal)
+    assert key is not None and key in os.read(master, 4096).decode()
+    os.close(master)
+    out, err = capsys.readouterr()
+    assert key not in out + err + caplog.text
+    with Session(cli_database) as session:
+        assert verify_key(session, key).scopes == "admin"
+    assert show_first_admin_key(runtime, terminal=lambda: None) is None  # a key exists: none is made again
+    runtime.close()
+
+
+def test_with_no_terminal_no_first_key_is_made_and_none_is_printed(cli_database, capsys, monkeypatch):
+    import builtins
+    import sys
+
+    from vocengine.cli import _util
+    from vocengine.cli.service import show_first_admin_key
+    from vocengine.runtime import Runtime
+
+    real_open = builtins.open
+
+    def no_tty(file, *args, **kwargs):
+        if file == "/dev/tty":
+            raise OSError("no controlling terminal")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_tty)
+    assert not sys.stdout.isatty() and _util.open_terminal() is None  # pytest captures the output
+    runtime = Runtime(get_settings())
+    assert show_first_admin_key(runtime) is None
+    out, err = capsys.readouterr()
+    assert "voc_" not in out + err and "vocengine keys create --scope admin" in err
+    from vocengine.usecases.keys import has_keys
+
+    assert not has_keys(runtime)
+    runtime.close()

@@ -41,6 +41,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from vocengine.insights.connection import reading
 from vocengine.insights.filters import InsightFilter
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+from vocengine.store.analysis_rows import emotion_bit
 from vocengine.store.changes import SENTENCES_DELETED, SENTENCES_UPDATED, counter
 from vocengine.store.tables import ekman_column, emotion_column, sentence_result
 
@@ -286,9 +287,9 @@ class Groups:
         if len(starts) == 0:
             return out
         shown = np.bitwise_or.reduceat(take(self.frame.emotion_mask, self.rows)[order], starts)
-        for bit in range(len(EMOTION_LABELS)):
-            has = (shown >> bit) & 1 == 1
-            out[:, bit] = np.bincount(pair_group[has], minlength=self.size)
+        for index in range(len(EMOTION_LABELS)):
+            has = shown & emotion_bit(index) != 0
+            out[:, index] = np.bincount(pair_group[has], minlength=self.size)
         return out
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Label, case, distinct, func
 
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+from vocengine.store.analysis_rows import emotion_bit
 from vocengine.store.tables import ekman_column, emotion_column, sentence_result
 
 # A row read by name: a RowMapping from SQL, or a dict computed from the sentence frame.
@@ -140,7 +141,7 @@ def ekman_means() -> list[Label[float]]:
 
 def has_emotion(index: int) -> ColumnElement[int]:
     """1 when the sentence's emotion_mask holds EMOTION_LABELS[index], else 0."""
-    return case((sr.emotion_mask.bitwise_and(1 << index) != 0, 1), else_=0)
+    return case((sr.emotion_mask.bitwise_and(emotion_bit(index)) != 0, 1), else_=0)
 
 
 def distribution(row: Record) -> SentimentDistribution:

@@ -16,10 +16,9 @@ from sqlmodel import Session, col, select
 from vocengine.learning.rescore import start_job
 from vocengine.model.artifact import load_config
 from vocengine.store.db import write_transaction
-from vocengine.store.tables import ModelStatus, ModelVersion, RescoreJob, utcnow
+from vocengine.store.tables import ModelStatus, ModelVersion, utcnow
 
 MODEL_TABLE = ModelVersion.__table__  # type: ignore[attr-defined]
-JOB_TABLE = RescoreJob.__table__  # type: ignore[attr-defined]
 
 
 class PromotionRefused(ValueError):

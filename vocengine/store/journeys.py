@@ -1,7 +1,8 @@
 """Journey map versions in the database, and re-assigning stored sentences when a new one is put.
 
 Re-assignment reads the stored float16 sentence embeddings and runs only the touchpoint assigner: the
-classifiers' outputs do not depend on the map, so they are never recomputed.
+classifiers' outputs do not depend on the map, so they are never recomputed. It is a job
+(`vocengine.jobs.reassign`): one worker at a time holds it for a lease, batch by batch.
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, select, update
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
 from vocengine.journey.assign import TouchpointAssigner
 from vocengine.journey.maps import JourneyMap, parse_journey_map
+from vocengine.store import jobs
 from vocengine.store.db import write_transaction
-from vocengine.store.tables import JourneyMapVersion, sentence_result, utcnow
+from vocengine.store.tables import Job, JourneyMapVersion, sentence_result, utcnow
 
 log = logging.getLogger(__name__)
 MAP_TABLE = JourneyMapVersion.__table__  # type: ignore[attr-defined]
+REASSIGN = "reassign_map"
 
 
 def active_version(engine: Engine) -> JourneyMapVersion | None:
@@ -32,7 +35,9 @@ def as_journey_map(version: JourneyMapVersion) -> JourneyMap:
 
 
 def put_version(engine: Engine, journey: JourneyMap, reassign: bool = True) -> JourneyMapVersion:
-    """Make `journey` the active map: a new version, unless it is the active one already."""
+    """Make `journey` the active map: a new version, unless it is the active one already. With stored
+    sentences, a job to re-assign them to the new map's touchpoints is queued in the same transaction
+    (`vocengine.jobs.reassign`), and one for an earlier version is cancelled."""
     current = active_version(engine)
     if current is not None and current.fingerprint == journey.fingerprint():
         return current
@@ -45,10 +50,18 @@ def put_version(engine: Engine, journey: JourneyMap, reassign: bool = True) -> J
                 definition=journey.model_dump(mode="json"),
                 created_at=utcnow(),
                 active=True,
-                reassign_status="pending" if reassign and current is not None else "done",
-                reassigned_sentences=0,
             )
         ).inserted_primary_key[0]
+        if reassign and current is not None:
+            total = connection.execute(
+                select(func.count()).select_from(sentence_result).where(sentence_result.c.embedding.is_not(None))
+            ).scalar_one()
+            job_id, _ = jobs.enqueue(
+                connection, REASSIGN, {"map_version_id": new_id}, dedupe_key=f"{REASSIGN}:{new_id}", total=total
+            )
+            jobs.cancel(connection, REASSIGN, keep=job_id, reason=f"journey map version {new_id} replaced it")
+            if not total:
+                jobs.finish_at_once(connection, job_id)
     with Session(engine, expire_on_commit=False) as session:
         version = session.get(JourneyMapVersion, new_id)
     assert version is not None
@@ -59,56 +72,58 @@ def ensure_active(engine: Engine, default: JourneyMap) -> JourneyMapVersion:
     return active_version(engine) or put_version(engine, default, reassign=False)
 
 
-def reassign_sentences(engine: Engine, version_id: int, assigner: TouchpointAssigner, batch_size: int = 2000) -> int:
-    """Give every stored sentence a touchpoint of map `version_id`, batch by batch. Resumable: a batch
-    commits with its rows marked with the version, so a restart continues where it stopped."""
+def list_versions(engine: Engine) -> list[JourneyMapVersion]:
+    """Newest first."""
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(select_model(JourneyMapVersion).order_by(col(JourneyMapVersion.id).desc())).all())
+
+
+def reassignments(engine: Engine) -> dict[int, Job]:
+    """The latest re-assignment job of each map version that had one."""
+    found: dict[int, Job] = {}
+    for job in reversed(jobs.list_jobs(engine, kind=REASSIGN, limit=10_000)):
+        found[int(job.params["map_version_id"])] = job
+    return found
+
+
+def is_active(connection: Connection, version_id: int) -> bool:
+    return bool(connection.execute(select(MAP_TABLE.c.active).where(MAP_TABLE.c.id == version_id)).scalar())
+
+
+def reassign_batch(
+    connection: Connection, version_id: int, assigner: TouchpointAssigner, after: int, limit: int
+) -> tuple[int, int]:
+    """Give the next `limit` stored sentences after sentence id `after` a touchpoint of map `version_id`
+    (only the touchpoint assigner runs, on their stored embeddings); (sentences done, last id)."""
     table = sentence_result
-    done = 0
-    with write_transaction(engine) as connection:
-        connection.execute(update(MAP_TABLE).where(MAP_TABLE.c.id == version_id).values(reassign_status="running"))
-    while True:
-        with write_transaction(engine) as connection:
-            if _superseded(connection, version_id):
-                log.info("journey map %s was replaced; its re-assignment stops", version_id)
-                return done
-            rows = connection.execute(
-                select(table.c.id, table.c.embedding)
-                .where(table.c.embedding.is_not(None))
-                .where((table.c.journey_map_id != version_id) | table.c.journey_map_id.is_(None))
-                .order_by(table.c.id)
-                .limit(batch_size)
-            ).all()
-            if not rows:
-                connection.execute(update(MAP_TABLE).where(MAP_TABLE.c.id == version_id).values(reassign_status="done"))
-                return done
-            embeddings = np.stack([np.frombuffer(r.embedding, dtype=np.float16) for r in rows]).astype(np.float32)
-            assignments = assigner.assign(embeddings)
-            connection.execute(
-                update(table)
-                .where(table.c.id == bindparam("sid"))
-                .values(
-                    stage=bindparam("new_stage"),
-                    touchpoint=bindparam("new_touchpoint"),
-                    touchpoint_score=bindparam("new_score"),
-                    journey_map_id=version_id,
-                ),
-                [
-                    {
-                        "sid": r.id,
-                        "new_stage": a.stage if a else None,
-                        "new_touchpoint": a.touchpoint if a else None,
-                        "new_score": a.score if a else None,
-                    }
-                    for r, a in zip(rows, assignments, strict=True)
-                ],
-            )
-            done += len(rows)
-            connection.execute(
-                update(MAP_TABLE)
-                .where(MAP_TABLE.c.id == version_id)
-                .values(reassigned_sentences=MAP_TABLE.c.reassigned_sentences + len(rows))
-            )
-
-
-def _superseded(connection: Connection, version_id: int) -> bool:
-    return not connection.execute(select(MAP_TABLE.c.active).where(MAP_TABLE.c.id == version_id)).scalar_one()
+    rows = connection.execute(
+        select(table.c.id, table.c.embedding)
+        .where(table.c.id > after, table.c.embedding.is_not(None))
+        .where((table.c.journey_map_id != version_id) | table.c.journey_map_id.is_(None))
+        .order_by(table.c.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return 0, after
+    embeddings = np.stack([np.frombuffer(r.embedding, dtype=np.float16) for r in rows]).astype(np.float32)
+    assignments = assigner.assign(embeddings)
+    connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("sid"))
+        .values(
+            stage=bindparam("new_stage"),
+            touchpoint=bindparam("new_touchpoint"),
+            touchpoint_score=bindparam("new_score"),
+            journey_map_id=version_id,
+        ),
+        [
+            {
+                "sid": r.id,
+                "new_stage": a.stage if a else None,
+                "new_touchpoint": a.touchpoint if a else None,
+                "new_score": a.score if a else None,
+            }
+            for r, a in zip(rows, assignments, strict=True)
+        ],
+    )
+    return len(rows), int(rows[-1].id)

@@ -1,25 +1,35 @@
 """The scoring queue is the response table itself: `pending` rows wait, a worker claims a micro-batch
-for a lease, and writes the results and `done` in one transaction, only while the claim is still its own.
+for a lease (`vocengine.store.leases`), and writes the results and `done` in one transaction, only while
+the claim is still its own.
 
-A worker that dies mid-batch simply never finishes: its lease expires and the next claim takes the rows
-again. A row that keeps failing (or keeps killing its worker) is marked `failed` after
-`worker_max_attempts`, with the reason, so one bad row never blocks the rest.
+Attempts. A failure a worker records (the engine raised on the text) is an attempt: after
+`worker_max_attempts` of them the row is `failed`, with the reason. A worker that dies mid-batch records
+nothing: its lease runs out and the rows go back in line without spending an attempt, counted in
+`lease_expiries` instead. The row that killed the worker may be among them, so rows back from a lease that
+ran out are claimed alone: a row that kills every worker that takes it takes no other row down with it, and
+after `worker_max_lease_expiries` (higher than the attempts, since most expiries are not the row's fault)
+it is `failed` too. `requeue_failed` puts failed rows back with both counts reset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
 
 from vocengine.store.db import write_transaction
+from vocengine.store.leases import Leases
 from vocengine.store.tables import CommentResult, Response, Status, sentence_result, utcnow
 
 RESPONSE = Response.__table__  # type: ignore[attr-defined]
 COMMENT = CommentResult.__table__  # type: ignore[attr-defined]
+LEASES = Leases(
+    RESPONSE, free=Status.pending.value, held=Status.processing.value, failed=Status.failed.value,
+    error_column="last_error",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,61 +60,39 @@ class Claimed:
         )
 
 
-def _claimable(now: datetime, max_attempts: int) -> Any:
-    expired = and_(RESPONSE.c.status == Status.processing.value, RESPONSE.c.claim_expires_at < now)
-    return and_(or_(RESPONSE.c.status == Status.pending.value, expired), RESPONSE.c.attempts < max_attempts)
+def abandoned_reason(max_lease_expiries: int) -> str:
+    return (
+        f"gave up after {max_lease_expiries} claims ran out: the worker stopped before finishing each time "
+        "(this text may crash it); `vocengine requeue` tries again"
+    )
 
 
-def claim(engine: Engine, worker: str, limit: int, lease_seconds: float, max_attempts: int) -> list[Claimed]:
+def claim(engine: Engine, worker: str, limit: int, lease_seconds: float, max_lease_expiries: int) -> list[Claimed]:
+    """Up to `limit` pending responses for this worker, oldest first; a response back from a lease that ran
+    out comes alone."""
     now = utcnow()
     with write_transaction(engine) as connection:
-        _give_up_on_abandoned(connection, now, max_attempts)
-        candidates = select(RESPONSE.c.id).where(_claimable(now, max_attempts)).order_by(RESPONSE.c.id).limit(limit)
-        if engine.dialect.name == "postgresql":
-            # Workers never wait on each other's rows, and never take the same row twice.
-            candidates = candidates.with_for_update(skip_locked=True)
-        ids = list(connection.execute(candidates).scalars())
-        if not ids:
+        LEASES.requeue_expired(connection, now, max_lease_expiries, abandoned_reason(max_lease_expiries))
+        candidates = (
+            select(RESPONSE.c.id, RESPONSE.c.lease_expiries)
+            .where(RESPONSE.c.status == Status.pending.value)
+            .order_by(RESPONSE.c.id)
+            .limit(limit)
+        )
+        rows = connection.execute(LEASES.lock_free(connection, candidates)).all()
+        if not rows:
             return []
-        connection.execute(
-            update(RESPONSE)
-            .where(RESPONSE.c.id.in_(ids))
-            .values(
-                status=Status.processing.value,
-                claimed_by=worker,
-                claim_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=RESPONSE.c.attempts + 1,
-            )
-        )
-        rows = connection.execute(select(RESPONSE).where(RESPONSE.c.id.in_(ids)).order_by(RESPONSE.c.id)).all()
-    return [Claimed.of(r) for r in rows]
-
-
-def _give_up_on_abandoned(connection: Connection, now: datetime, max_attempts: int) -> None:
-    """Rows whose every attempt ended with the worker gone (a lease expiring) fail instead of looping."""
-    connection.execute(
-        update(RESPONSE)
-        .where(
-            RESPONSE.c.status == Status.processing.value,
-            RESPONSE.c.claim_expires_at < now,
-            RESPONSE.c.attempts >= max_attempts,
-        )
-        .values(
-            status=Status.failed.value,
-            claimed_by=None,
-            claim_expires_at=None,
-            last_error=f"gave up after {max_attempts} attempts: the worker stopped before finishing each time",
-        )
-    )
-
-
-def _still_ours(connection: Connection, worker: str, ids: Sequence[int], postgres: bool) -> set[int]:
-    query = select(RESPONSE.c.id).where(
-        RESPONSE.c.id.in_(ids), RESPONSE.c.claimed_by == worker, RESPONSE.c.status == Status.processing.value
-    )
-    if postgres:
-        query = query.with_for_update()
-    return set(connection.execute(query).scalars())
+        if rows[0].lease_expiries:
+            ids = [rows[0].id]
+        else:
+            ids = []
+            for row in rows:
+                if row.lease_expiries:
+                    break
+                ids.append(row.id)
+        LEASES.claim(connection, ids, worker, now, lease_seconds)
+        claimed = connection.execute(select(RESPONSE).where(RESPONSE.c.id.in_(ids)).order_by(RESPONSE.c.id)).all()
+    return [Claimed.of(r) for r in claimed]
 
 
 def complete(
@@ -118,10 +106,10 @@ def complete(
     transaction. Rows whose lease ran out and were taken by another worker are skipped: counted once."""
     ids = [c["response_id"] for c in comments]
     with write_transaction(engine) as connection:
-        ours = _still_ours(connection, worker, ids, engine.dialect.name == "postgresql")
+        ours = LEASES.still_mine(connection, worker, ids)
         if not ours:
             return ours
-        # A response scored before (its lease ran out mid-write, say) has an analysis to replace; on first
+        # A response scored before (put back in the queue by hand, say) has an analysis to replace; on first
         # scoring these delete nothing, and a DELETE that deletes nothing moves no change counter.
         connection.execute(delete(sentence_result).where(sentence_result.c.response_id.in_(ours)))
         connection.execute(delete(COMMENT).where(COMMENT.c.response_id.in_(ours)))
@@ -133,12 +121,9 @@ def complete(
             update(RESPONSE)
             .where(RESPONSE.c.id == bindparam("rid"))
             .values(
-                status=Status.done.value,
-                language=bindparam("lang"),
-                processed_at=utcnow(),
-                claimed_by=None,
-                claim_expires_at=None,
-                last_error=None,
+                LEASES.released(
+                    status=Status.done.value, language=bindparam("lang"), processed_at=utcnow(), last_error=None
+                )
             ),
             [{"rid": rid, "lang": languages.get(rid)} for rid in ours],
         )
@@ -146,22 +131,40 @@ def complete(
 
 
 def fail(engine: Engine, worker: str, errors: dict[int, str], max_attempts: int) -> None:
-    """Put failed rows back in the queue, or mark them failed for good once they used their attempts."""
+    """Record a failed attempt of each row: back in the queue, or failed for good once it used its attempts."""
     with write_transaction(engine) as connection:
-        ours = _still_ours(connection, worker, list(errors), engine.dialect.name == "postgresql")
+        ours = LEASES.still_mine(connection, worker, list(errors))
         if not ours:
             return
+        used = RESPONSE.c.attempts + 1 >= max_attempts
         connection.execute(
             update(RESPONSE)
             .where(RESPONSE.c.id == bindparam("rid"))
             .values(
-                status=case((RESPONSE.c.attempts >= max_attempts, Status.failed.value), else_=Status.pending.value),
-                claimed_by=None,
-                claim_expires_at=None,
-                last_error=bindparam("error"),
+                LEASES.released(
+                    status=case((used, Status.failed.value), else_=Status.pending.value),
+                    attempts=RESPONSE.c.attempts + 1,
+                    last_error=bindparam("error"),
+                )
             ),
             [{"rid": rid, "error": errors[rid][:2000]} for rid in ours],
         )
+
+
+def requeue_failed(connection: Connection, since: datetime | None = None, source: str | None = None) -> int:
+    """Failed responses (received since `since`, of `source`) back to pending with their attempts and lease
+    expiries reset; the number put back."""
+    conditions = [RESPONSE.c.status == Status.failed.value]
+    if since is not None:
+        conditions.append(RESPONSE.c.received_at >= since)
+    if source is not None:
+        conditions.append(RESPONSE.c.source == source)
+    result = connection.execute(
+        update(RESPONSE)
+        .where(*conditions)
+        .values(LEASES.released(status=Status.pending.value, attempts=0, lease_expiries=0, last_error=None))
+    )
+    return int(result.rowcount)
 
 
 def counts(connection: Connection) -> dict[str, int]:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy import UniqueConstraint as Unique
 from sqlmodel import Field, SQLModel
@@ -94,7 +95,9 @@ class Response(SQLModel, table=True):
     score_type: str | None = Field(default=None, max_length=8)
     language: str | None = Field(default=None, max_length=8)
     status: str = Field(default=Status.pending, max_length=16)
+    # Failures recorded by a worker; a claim that ran out (the worker died) counts in `lease_expiries` instead.
     attempts: int = 0
+    lease_expiries: int = 0
     claimed_by: str | None = Field(default=None, max_length=100)
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -110,9 +113,6 @@ class JourneyMapVersion(SQLModel, table=True):
     definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     active: bool = False
-    # Putting a new version re-assigns stored sentences in the background; these show its progress.
-    reassign_status: str = Field(default="done", max_length=16)
-    reassigned_sentences: int = 0
 
 
 class ApiKey(SQLModel, table=True):
@@ -130,7 +130,8 @@ class ApiKey(SQLModel, table=True):
 
 
 class CommentResult(SQLModel, table=True):
-    """The comment-level analysis, the full engine output kept as JSON for GET /v1/responses/{id}."""
+    """The comment-level analysis. `analysis` is the engine's JSON for the comment without its sentences and
+    touchpoints, which the sentence rows hold (`vocengine.store.analysis_rows` puts them back together)."""
 
     __tablename__ = "comment_result"
 
@@ -251,20 +252,51 @@ class ModelVersion(SQLModel, table=True):
     promoted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
-class RescoreJob(SQLModel, table=True):
-    """Rescoring stored responses with a model version, in batches. `last_response_id` moves in the same
-    transaction as each batch's results, so a crashed job resumes where it stopped."""
+class JobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"  # held by a worker for a lease
+    done = "done"
+    failed = "failed"  # used its attempts, or kept killing its workers
+    cancelled = "cancelled"  # made pointless by a later change (a newer promotion or map)
 
-    __tablename__ = "rescore_job"
+
+OPEN_JOB_STATUSES = (JobStatus.queued.value, JobStatus.running.value)
+
+
+class Job(SQLModel, table=True):
+    """Work done after the commit that asked for it, by a worker when the scoring queue is empty: rescoring,
+    journey map re-assignment, and what later features add (`vocengine.jobs`). A job runs in steps; each
+    step commits its writes with the job's `cursor` and progress, so a job taken over after its worker died
+    goes on from the last step that committed."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        Index("ix_job_queue", "status", "claim_expires_at"),
+        Index("ix_job_kind", "kind", "id"),
+        # The same job is not queued twice: one open job per dedupe key (finished ones do not count).
+        Index(
+            "uq_job_open_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    model_version: str = Field(max_length=100)
-    since: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    status: str = Field(default="pending", max_length=16, description="pending, running, done, cancelled")
-    total: int = 0
-    done: int = 0
-    last_response_id: int = 0
+    kind: str = Field(max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=JobStatus.queued.value, max_length=16)
+    dedupe_key: str | None = Field(default=None, max_length=200)
+    cursor: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    progress_done: int = 0
+    progress_total: int | None = None
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    lease_expiries: int = 0
     claimed_by: str | None = Field(default=None, max_length=100)
     claim_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert
 from vocengine.insights.filters import response
 from vocengine.journey.maps import JourneyMap, Stage, Touchpoint
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
+from vocengine.store.analysis_rows import emotion_mask
 from vocengine.store.tables import ekman_column, emotion_column, sentence_result
 
 DEFAULT_TIME = datetime(2024, 3, 6, 12, 0, tzinfo=UTC)
@@ -118,7 +119,7 @@ def _row(
         "p_negative": p_neg,
         "p_neutral": p_neu,
         "p_positive": p_pos,
-        "emotion_mask": sum(1 << EMOTION_LABELS.index(label) for label in sentence.shown),
+        "emotion_mask": emotion_mask(sentence.shown),
         "stage": sentence.stage or (STAGE_OF[sentence.at] if sentence.at else None),
         "touchpoint": sentence.at,
         "touchpoint_score": 0.9 if sentence.at else None,

@@ -19,8 +19,8 @@ from vocengine.insights.filters import InsightFilter, resolve_segments
 from vocengine.insights.frame import FrameCache
 from vocengine.journey.assign import Assignment
 from vocengine.store.changes import RESPONSES_REWRITTEN, SENTENCES_DELETED, SENTENCES_UPDATED
-from vocengine.store.db import make_engine, migrate
-from vocengine.store.journeys import reassign_sentences
+from vocengine.store.db import make_engine, migrate, write_transaction
+from vocengine.store.journeys import reassign_batch
 from vocengine.store.tables import JourneyMapVersion, data_change, sentence_result
 
 MAPS = JourneyMapVersion.__table__  # type: ignore[attr-defined]
@@ -146,14 +146,15 @@ def test_a_reassignment_patches_the_frame_batch_by_batch(two_engines: tuple[Engi
                 definition={},
                 created_at=datetime(2024, 3, 1, tzinfo=UTC),
                 active=True,
-                reassign_status="pending",
-                reassigned_sentences=0,
             )
         ).inserted_primary_key[0]
     cache = FrameCache()
     assert stage_net(reader, cache) == {"support": 0.0}
     assigner = RecordingAssigner(reader, cache)
-    reassign_sentences(writer, version, assigner, batch_size=2)  # type: ignore[arg-type]
+    after, done = 0, 1
+    while done:  # as the re-assignment job's steps do, a transaction each
+        with write_transaction(writer) as connection:
+            done, after = reassign_batch(connection, version, assigner, after, 2)  # type: ignore[arg-type]
     assert assigner.seen == [
         {"support": 0.0},
         {"renewal": 0.0, "support": 0.0},  # ids 1-2 moved: one negative, one positive

@@ -19,9 +19,10 @@ from vocengine.insights.moments import moments, moments_sql
 from vocengine.insights.trends import trends, trends_sql
 from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS
 from vocengine.store.db import make_engine, migrate
-from vocengine.store.tables import JourneyMapVersion, sentence_result
+from vocengine.store.tables import Job, JourneyMapVersion, sentence_result
 
 MAPS = JourneyMapVersion.__table__  # type: ignore[attr-defined]
+JOBS = Job.__table__  # type: ignore[attr-defined]
 START = datetime(2024, 3, 1, tzinfo=UTC)
 TOUCHPOINTS = [tp.id for _, tp in JOURNEY.touchpoints()]
 
@@ -183,20 +184,25 @@ def test_cache_patches_the_rows_a_reassignment_updates(engine: Engine, feedback:
     with engine.begin() as connection:
         connection.execute(delete(MAPS))
         connection.execute(
-            insert(MAPS).values(
-                name="v1", fingerprint="f", definition={}, created_at=START, active=True, reassign_status="running"
-            )
+            insert(MAPS).values(name="v1", fingerprint="f", definition={}, created_at=START, active=True)
         )
+        job = connection.execute(
+            insert(JOBS).values(
+                kind="reassign_map", params={}, status="running", progress_done=0, attempts=0, lease_expiries=0,
+                created_at=START,
+            )  # fmt: skip
+        ).inserted_primary_key[0]
     feedback.add(s("negative", stage="support"), s("positive", stage="support"))
     assert stage_net(engine, cache) == {"support": 0.0}
-    # What a re-assignment batch does: new stages for stored sentences, and the map's progress counter.
+    # What a re-assignment step does: new stages for stored sentences, and its job's progress.
     with engine.begin() as connection:
         first = connection.execute(select(func.min(sentence_result.c.id))).scalar_one()
         connection.execute(update(sentence_result).where(sentence_result.c.id == first).values(stage="onboarding"))
-        connection.execute(update(MAPS).values(reassigned_sentences=MAPS.c.reassigned_sentences + 1))
+        connection.execute(update(JOBS).where(JOBS.c.id == job).values(progress_done=JOBS.c.progress_done + 1))
     assert stage_net(engine, cache) == {"onboarding": -100.0, "support": 100.0}
     assert (cache.loads, cache.appends, cache.patches) == (1, 0, 1)
     with engine.begin() as connection:
+        connection.execute(delete(JOBS))
         connection.execute(delete(MAPS))
 
 

@@ -5,68 +5,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vocengine.cli_service import _engine
-from vocengine.settings import get_settings
+from vocengine.cli import _util
 
 
 def cmd_labels(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from vocengine.learning import labels
-    from vocengine.store.journeys import active_version, as_journey_map
 
-    settings = get_settings()
-    engine = _engine(settings)
+    runtime = _util.runtime()
     if args.labels_command == "export":
         out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
         count = 0
         with out:
             if args.effective:
-                for entry in labels.effective_labels(engine):
+                for entry in labels.effective_labels(runtime.engine):
                     out.write(json.dumps(entry.__dict__, ensure_ascii=False) + "\n")
                     count += 1
             else:
-                for label in labels.history(engine):
+                for label in labels.history(runtime.engine):
                     out.write(json.dumps(labels.export_record(label), ensure_ascii=False) + "\n")
                     count += 1
         print(f"exported {count} labels", file=sys.stderr)
         return 0
 
-    from vocengine.learning.labels import LabelError
-    from vocengine.text.language import LanguageDetector
-    from vocengine.text.redact import Redactor
+    from vocengine.usecases.labels import import_labels
 
-    version = active_version(engine)
-    if version is None:
-        from vocengine.journey.maps import load_journey_map
-
-        journey, map_id = load_journey_map(settings.journey_map), None
-    else:
-        journey, map_id = as_journey_map(version), version.id
-    redactor = Redactor(None)
-    detector = LanguageDetector()
-    imported = skipped = refused = 0
     with open(args.input, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = labels.LabelRecord.model_validate_json(line)
-                record.text, _ = redactor(record.text)
-                if labels.import_record(engine, record, journey, map_id, settings.holdout_percent, detector):
-                    imported += 1
-                else:
-                    skipped += 1
-            except (ValidationError, LabelError) as exc:
-                refused += 1
-                message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-                print(f"[E303] Line {number} of {args.input}: {message}", file=sys.stderr)
-    print(f"imported {imported}, already stored {skipped}, refused {refused}")
-    return 1 if refused and not imported and not skipped else 0
+        report = import_labels(runtime, enumerate(handle, start=1), str(args.input))
+    for line in report.refused:
+        print(line, file=sys.stderr)
+    print(f"imported {report.imported}, already stored {report.already_stored}, refused {len(report.refused)}")
+    return 1 if report.refused and not report.imported and not report.already_stored else 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -76,9 +47,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.retrain import RetrainSettings
     from vocengine.learning.registry import ensure_registered_dir
 
-    settings = get_settings()
-    engine = _engine(settings)
-    ensure_registered_dir(engine, settings.model_dir)
+    runtime = _util.runtime()
+    settings = runtime.settings
+    ensure_registered_dir(runtime.engine, settings.model_dir)
     retrain = RetrainSettings(epochs=args.epochs, public_examples=args.public_examples, seed=args.seed)
     gate = GateSettings(
         tolerance=args.tolerance,
@@ -88,7 +59,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     try:
         result = learn(
-            engine,
+            runtime.engine,
             settings,
             dataset_dir=args.dataset_dir or DEFAULT_DATASET_DIR,
             public_limit=args.public_limit or None,
@@ -117,22 +88,21 @@ def _version_line(v: Any) -> str:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from vocengine.learning import registry
+    from vocengine.learning.registry import PromotionRefused
+    from vocengine.usecases import models
 
-    settings = get_settings()
-    engine = _engine(settings)
-    registry.ensure_registered_dir(engine, settings.model_dir)
+    runtime = _util.runtime()
     try:
         if args.models_command == "list":
-            for version in registry.list_versions(engine):
+            for version in models.list_models(runtime):
                 print(_version_line(version))
             return 0
         if args.models_command == "promote":
-            version = registry.promote(engine, args.version, force=args.force)
+            version = models.promote_model(runtime, args.version, force=args.force)
         else:
-            version = registry.rollback(engine)
-    except (LookupError, registry.PromotionRefused) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+            version = models.rollback_model(runtime)
+    except (LookupError, PromotionRefused) as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
     print(f"active: {version.id} (stored responses are rescored in the background, or now: vocengine rescore)")
     return 0
@@ -141,33 +111,27 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_rescore(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from vocengine.analyzer import Analyzer
-    from vocengine.cli import _progress_enabled
-    from vocengine.learning import registry, rescore
-    from vocengine.worker import ActiveAnalyzer, ScoringWorker
+    from vocengine.jobs.runner import run_job
+    from vocengine.store import jobs
+    from vocengine.usecases.models import start_rescore
+    from vocengine.worker import worker_name
 
-    settings = get_settings()
-    engine = _engine(settings)
-    worker = ScoringWorker(engine, ActiveAnalyzer(engine, Analyzer.default(settings=settings)), settings)
-    active = registry.active_model(engine)
-    assert active is not None  # ActiveAnalyzer registers the default model on first use
-    since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
-    job = rescore.start_job(engine, active.id, since)
+    runtime = _util.runtime()
+    job = start_rescore(runtime, args.since)
+    version = job.params["model_version"]
+    total = job.progress_total or 0
     if job.status == "done":
-        print(f"rescore job {job.id}: done, 0 of 0 responses (all are scored by {active.id} already)")
+        print(f"rescore job {job.id}: done, 0 of 0 responses (all are scored by {version} already)")
         return 0
-    claimed = rescore.claim_job(engine, worker.name, active.id, settings.worker_lease_seconds)
-    if claimed is None:
-        print(f"rescore job {job.id} queued ({job.total} responses); a running worker holds it", file=sys.stderr)
-        return 0
-    bar = tqdm(total=claimed.total, unit="response", desc=f"rescoring with {active.id}",
-               disable=not _progress_enabled(args.progress, claimed.total), file=sys.stderr)  # fmt: skip
-    finished = rescore.run_job(
-        engine, claimed, worker.name, worker.rescore_rows, settings.rescore_batch_size,
-        settings.worker_lease_seconds, progress=bar.update,
-    )  # fmt: skip
+    bar = tqdm(total=total, unit="response", desc=f"rescoring with {version}",
+               disable=not _util.progress_enabled(args.progress, total), file=sys.stderr)  # fmt: skip
+    ran = run_job(runtime, job.id or 0, worker_name(), progress=bar.update)
     bar.close()
-    print(f"rescore job {finished.id}: {finished.status}, {finished.done} of {finished.total} responses")
+    if not ran:
+        print(f"rescore job {job.id} queued ({total} responses); a running worker holds it", file=sys.stderr)
+        return 0
+    finished = jobs.get(runtime.engine, job.id or 0)
+    print(f"rescore job {finished.id}: {finished.status}, {finished.progress_done} of {total} responses")
     return 0
 
 
@@ -202,7 +166,7 @@ def add_parsers(sub: Any) -> None:
     models.set_defaults(func=cmd_models)
 
     rescore = sub.add_parser("rescore", help="rescore stored responses with the active model now, with progress")
-    rescore.add_argument("--since", type=lambda s: datetime.strptime(s, "%Y-%m-%d").date(), default=None,
+    rescore.add_argument("--since", type=_util.day, default=None,
                          help="only responses submitted on or after this date (YYYY-MM-DD)")  # fmt: skip
     rescore.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
     rescore.set_defaults(func=cmd_rescore)

@@ -1,0 +1,1 @@
+"""What tests share beyond fixtures: the service under test on a loopback port, free ports, subprocesses."""

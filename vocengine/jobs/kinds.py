@@ -1,0 +1,9 @@
+"""The kinds of job a worker knows. A new kind: its module, and one line here."""
+
+from __future__ import annotations
+
+from vocengine.jobs import JobKind
+from vocengine.jobs.reassign import ReassignMap
+from vocengine.jobs.rescore import Rescore
+
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap())}

@@ -1,0 +1,47 @@
+"""Storing responses, reading them back, putting failed ones back in the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from vocengine.ingest import Accepted, ResponseCreate
+from vocengine.ingest import store_responses as insert_responses
+from vocengine.learning.labels import EffectiveLabel, effective_labels
+from vocengine.runtime import Runtime
+from vocengine.store import queue
+from vocengine.store.db import write_transaction
+from vocengine.store.responses import ResponseQuery, get_response, list_responses
+
+
+def store_responses(runtime: Runtime, items: Sequence[ResponseCreate]) -> list[Accepted]:
+    """Validated items (a `ResponseCreate` each) cleaned and redacted by the runtime's redactor (with its NER
+    model when one is configured) and stored as pending, idempotently on (source, external_id); raises
+    `DuplicateInBatch` when one batch names the same response twice."""
+    return insert_responses(runtime.engine, items, runtime.redactor)
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    row: Any  # the response's columns and `comment_sentiment`
+    analysis: dict[str, Any] | None
+    labels: list[EffectiveLabel]
+
+
+def response_detail(runtime: Runtime, response_id: int) -> ResponseView:
+    """One response with its analysis (touchpoints of the map in force) and the labels in force for it."""
+    row, analysis = get_response(runtime.engine, response_id)
+    return ResponseView(row, analysis, effective_labels(runtime.engine, response_id=response_id))
+
+
+def response_page(runtime: Runtime, query: ResponseQuery) -> tuple[list[Any], bool]:
+    return list_responses(runtime.engine, query)
+
+
+def requeue_failed(runtime: Runtime, since: datetime | None = None, source: str | None = None) -> int:
+    """Failed responses (received since `since`, from `source`) back in the queue with their attempts reset;
+    how many."""
+    with write_transaction(runtime.engine) as connection:
+        return queue.requeue_failed(connection, since, source)
