@@ -2,8 +2,10 @@
 thousand responses are pushed through the real API; then nothing may be lost, nothing counted twice, every
 sentence row must be what scoring makes, and the API's in-memory columns must answer as SQL does.
 
-Bounded: about a minute on an idle 2-core machine, and it fails rather than wait past its deadlines. Run it
-alone, with its figures: `.venv/bin/python -m pytest tests/chaos -s`.
+Bounded: it fails rather than wait past DEADLINE from start to drained. Most of its time is the nine worker
+starts (importing torch and transformers costs a worker about 10 s of CPU) and the scoring; on a 2-core machine
+shared with other work it drained in 122 s at load 9 and 194 s at load 13. Run it alone, with its figures:
+`.venv/bin/python -m pytest tests/chaos -s`.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ BATCH = 100
 WORKERS = 3
 KILLS = 6
 LEASE_SECONDS = 3.0
-DEADLINE = 150.0  # seconds for the whole run, start to drained (about 30 on an idle 2-core machine)
+DEADLINE = 300.0  # seconds, start to drained: a guard against a hang, above what a loaded machine takes
 CHECKED = 400  # responses whose sentence rows are compared with scoring their text again
 PERSONAS = ["admin", "end_user", "buyer"]
 
