@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vocengine.errors import VocengineError
+from vocengine.errors import QueueFull, VocengineError
 
 
 class ErrorDetail(BaseModel):
@@ -31,7 +31,8 @@ class ErrorResponse(BaseModel):
 
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
-         413: "payload_too_large", 422: "validation_error", 503: "unavailable"}  # fmt: skip
+         413: "payload_too_large", 422: "validation_error", 429: "rate_limited", 503: "unavailable",
+         504: "timeout"}  # fmt: skip
 
 
 def error_response(
@@ -45,10 +46,16 @@ def error_response(
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, message: str, details: list[ErrorDetail] | None = None, code: str | None = None
+        self,
+        status: int,
+        message: str,
+        details: list[ErrorDetail] | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.details, self.code = status, message, details or [], code
+        self.headers = headers or {}
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:
@@ -56,8 +63,8 @@ def _detail(error: dict[str, Any]) -> ErrorDetail:
     if loc and loc[0] in ("body", "query", "path", "header"):
         loc = loc[1:]
     index = None
-    # A batch item's location is ("items", 3, "text"): report its index on its own as well.
-    if len(loc) >= 2 and loc[0] == "items" and loc[1].isdigit():
+    # A list item's location is ("items", 3, "text") or ("texts", 3): report its index on its own as well.
+    if len(loc) >= 2 and loc[0] in ("items", "texts") and loc[1].isdigit():
         index = int(loc[1])
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     return ErrorDetail(field=".".join(loc) or None, index=index, message=message)
@@ -80,7 +87,15 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message, exc.details, exc.code)
+        response = error_response(exc.status, exc.message, exc.details, exc.code)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(QueueFull)
+    async def _queue_full(_request: Request, exc: QueueFull) -> JSONResponse:
+        response = error_response(503, str(exc), code="queue_full")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(LookupError)
     async def _missing(_request: Request, exc: LookupError) -> JSONResponse:

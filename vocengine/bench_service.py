@@ -63,7 +63,9 @@ def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    env = {**os.environ, "VOCENGINE_DATABASE_URL": database_url, "VOCENGINE_EMBEDDED_WORKER": "false"}
+    # It measures throughput: no rate limit, and no queue limit (nothing scores while ingest is measured).
+    env = {**os.environ, "VOCENGINE_DATABASE_URL": database_url, "VOCENGINE_EMBEDDED_WORKER": "false",
+           "VOCENGINE_RATE_LIMIT_PER_MINUTE": "0", "VOCENGINE_MAX_PENDING": "0"}  # fmt: skip
     command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port),
                "--log-level", "warning"]  # fmt: skip
     process = subprocess.Popen(command, env=env)

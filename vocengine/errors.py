@@ -17,6 +17,9 @@ MESSAGES: dict[str, str] = {
     "E303": "Input {source} has no column {column!r}; columns are {columns}.",
     "E304": "Unknown input format for {source}: use .csv, .jsonl or plain text lines.",
     "E305": "Line {line} of {source}: {detail}.",
+    # E5xx: the service's limits
+    "E501": "The scoring queue holds {depth} responses waiting, at its limit of {limit}: nothing was stored; "
+    "send again in {retry_after} s.",
     # W: flags put on rows that are still analysed (or skipped with a reason)
     "W401": "Empty text: nothing to analyse.",
     "W402": "Text longer than {limit} characters was cut at a sentence boundary.",
@@ -50,3 +53,14 @@ class JourneyMapError(VocengineError):
 
 class InputError(VocengineError):
     pass
+
+
+class QueueFull(VocengineError):
+    """Ingest refused because the scoring queue is at `max_pending`: nothing of the refused call was stored.
+    Its fields include `retry_after`, in seconds."""
+
+    @property
+    def retry_after(self) -> int:
+        value = self.fields["retry_after"]
+        assert isinstance(value, int)
+        return value

@@ -22,6 +22,7 @@ from vocengine.analyzer import Analyzer, load_ner
 from vocengine.insights.frame import FrameCache
 from vocengine.settings import Settings, get_settings
 from vocengine.store.db import make_engine, migrate
+from vocengine.store.queue import DepthGauge
 from vocengine.text.language import LanguageDetector
 from vocengine.text.redact import Redactor
 
@@ -98,6 +99,11 @@ class Runtime:
     def active(self) -> ActiveAnalyzer:
         """The analyzer of the database's active model version and journey map, looked up before each use."""
         return self._once("active", lambda: ActiveAnalyzer(self.engine, self.analyzer))
+
+    @property
+    def queue_depth(self) -> DepthGauge:
+        """Responses waiting to be scored, counted at most once per `queue_depth_cache_seconds`."""
+        return self._once("queue_depth", lambda: DepthGauge(self.engine, self.settings.queue_depth_cache_seconds))
 
     def close(self) -> None:
         """Let go of the database connections this runtime opened (an engine passed in is its owner's)."""

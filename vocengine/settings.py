@@ -42,6 +42,40 @@ class Settings(BaseSettings):
     max_ingest_chars: int = Field(
         20_000, gt=0, description="longer texts are refused at ingest; the engine still cuts at max_text_chars"
     )
+    # Limits (README "Limits"): what one client, one request or one slow connection may take from the service.
+    max_analyze_texts: int = Field(100, gt=0, le=10_000, description="texts in one POST /v1/analyze")
+    max_analyze_chars: int = Field(
+        20_000, gt=0, description="longer texts are refused by POST /v1/analyze (422 naming the text's index)"
+    )
+    heavy_concurrency: int = Field(
+        2, gt=0, description="model calls (POST /v1/analyze) run at once, on threads of their own; others wait"
+    )
+    request_timeout_seconds: float | None = Field(
+        60.0, gt=0, description="a request with no answer begun by then gets 504 and is abandoned; none: no limit"
+    )
+    header_timeout_seconds: float = Field(
+        10.0, gt=0, description="a connection that has not sent a request's complete headers by then is closed"
+    )
+    body_timeout_seconds: float = Field(
+        60.0, gt=0, description="a request whose body is not complete this long after its headers is cut off"
+    )
+    keep_alive_seconds: int = Field(5, gt=0, description="an idle keep-alive connection is closed after this")
+    max_concurrency: int | None = Field(
+        1000, gt=0, description="open connections or requests in flight over which uvicorn answers 503; none: no limit"
+    )
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="requests per minute of one API key, over which it gets 429; 0: no limit"
+    )
+    auth_failures_per_minute: int = Field(
+        30, ge=0, description="requests with a missing or invalid key from one client address before 429; 0: no limit"
+    )
+    max_pending: int = Field(
+        100_000, ge=0, description="responses waiting to be scored over which ingest answers 503; 0: no limit"
+    )
+    queue_depth_cache_seconds: float = Field(
+        1.0, ge=0, description="how long ingest trusts its last count of the queue before counting again"
+    )
+    queue_retry_after_seconds: int = Field(30, gt=0, description="the Retry-After of a 503 for a full queue")
     worker_batch_size: int = Field(32, gt=0, description="responses a worker claims and scores together")
     worker_lease_seconds: float = Field(
         120.0, gt=0, description="a claim not finished by then expires and another worker takes the batch"

@@ -122,7 +122,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if not batch:
             return
         try:
-            results = store_responses(runtime, [item for _, item in batch])
+            # Exempt from max_pending: an operator's bulk load, run beside the workers, waits in the
+            # durable queue; refusing it half way would only make them run it again.
+            results = store_responses(runtime, [item for _, item in batch], respect_queue_limit=False)
         except DuplicateInBatch as exc:
             detail = f"repeats row {batch[exc.first][0]}"
             errors.append(message("E302", row=batch[exc.index][0], source=args.input, detail=detail))

@@ -13,6 +13,9 @@ it is `failed` too. `requeue_failed` puts failed rows back with both counts rese
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,3 +173,30 @@ def requeue_failed(connection: Connection, since: datetime | None = None, source
 def counts(connection: Connection) -> dict[str, int]:
     rows = connection.execute(select(RESPONSE.c.status, func.count()).group_by(RESPONSE.c.status)).all()
     return {status.value: 0 for status in Status} | {r[0]: r[1] for r in rows}
+
+
+def depth(connection: Connection) -> int:
+    """Responses stored and not yet scored: pending, and claimed by a worker (on the queue's index)."""
+    waiting = RESPONSE.c.status.in_([Status.pending.value, Status.processing.value])
+    return int(connection.execute(select(func.count()).select_from(RESPONSE).where(waiting)).scalar_one())
+
+
+class DepthGauge:
+    """`depth` counted at most once per `max_age` seconds per process: ingest asks before every call, and a
+    COUNT per request is what a big queue can least afford. The answer may be `max_age` old, so the limit
+    it guards is soft by what arrives in that time."""
+
+    def __init__(self, engine: Engine, max_age: float) -> None:
+        self.engine, self.max_age = engine, max_age
+        self._lock = threading.Lock()
+        self._value = 0
+        self._counted_at = -math.inf
+
+    def __call__(self) -> int:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._counted_at >= self.max_age:
+                with self.engine.connect() as connection:
+                    self._value = depth(connection)
+                self._counted_at = now
+            return self._value

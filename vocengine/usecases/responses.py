@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from vocengine.errors import QueueFull
 from vocengine.ingest import Accepted, ResponseCreate
 from vocengine.ingest import store_responses as insert_responses
 from vocengine.learning.labels import EffectiveLabel, effective_labels
@@ -16,11 +17,27 @@ from vocengine.store.db import write_transaction
 from vocengine.store.responses import ResponseQuery, get_response, list_responses
 
 
-def store_responses(runtime: Runtime, items: Sequence[ResponseCreate]) -> list[Accepted]:
+def store_responses(
+    runtime: Runtime, items: Sequence[ResponseCreate], *, respect_queue_limit: bool = True
+) -> list[Accepted]:
     """Validated items (a `ResponseCreate` each) cleaned and redacted by the runtime's redactor (with its NER
     model when one is configured) and stored as pending, idempotently on (source, external_id); raises
-    `DuplicateInBatch` when one batch names the same response twice."""
+    `DuplicateInBatch` when one batch names the same response twice, and `QueueFull`, storing nothing, when
+    `max_pending` responses already wait to be scored (unless `respect_queue_limit` is false: `vocengine
+    import`, an operator's deliberate bulk load)."""
+    if respect_queue_limit:
+        check_queue(runtime)
     return insert_responses(runtime.engine, items, runtime.redactor)
+
+
+def check_queue(runtime: Runtime) -> None:
+    """`QueueFull` when the queue (as last counted, at most `queue_depth_cache_seconds` ago) is at its limit."""
+    settings = runtime.settings
+    if not settings.max_pending:
+        return
+    depth = runtime.queue_depth()
+    if depth >= settings.max_pending:
+        raise QueueFull("E501", depth=depth, limit=settings.max_pending, retry_after=settings.queue_retry_after_seconds)
 
 
 @dataclass(frozen=True)
