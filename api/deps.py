@@ -67,19 +67,31 @@ AnalyzerDep = Annotated[ActiveAnalyzer, Depends(get_analyzer)]
 
 
 def require(*scopes: str) -> Callable[..., ApiKey]:
-    """A dependency that lets a request through with a valid key holding any of `scopes` (admin: all)."""
+    """A dependency that lets a request through with a valid key holding any of `scopes` (admin: all), within
+    the key's rate; a missing or invalid key counts against the client address's failures."""
 
     def check(
+        request: Request,
+        state: StateDep,
         session: SessionDep,
         header_key: Annotated[str | None, Security(api_key_header)] = None,
         bearer_key: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
     ) -> ApiKey:
+        limits = state.rate_limits
+        limits.check_address(request)
         key = header_key or (bearer_key.credentials if bearer_key else None)
         if not key:
+            limits.failed(request)
             raise ApiError(401, "An API key is required: send it as X-API-Key or Authorization: Bearer")
         record = verify_key(session, key)
+        # Give the connection back: a request that then waits (for a model, a thread) must not hold one of the
+        # pool's few connections meanwhile. The session opens another if the endpoint uses it.
+        session.close()
         if record is None:
+            limits.failed(request)
             raise ApiError(401, "The API key is not valid or was revoked")
+        assert record.id is not None
+        limits.hit_key(record.id)
         if not any(has_scope(record, scope) for scope in scopes):
             raise ApiError(403, f"This key has scopes {record.scopes}; this endpoint needs {' or '.join(scopes)}")
         return record

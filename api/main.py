@@ -1,7 +1,7 @@
 """The application on one `Runtime`: routers combined in one place, models loaded once in `lifespan`, the
 embedded worker.
 
-uvicorn --factory api.main:create_app      (or `vocengine serve`)
+vocengine serve      (or uvicorn --factory api.main:create_app, without api.server's read deadlines)
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
+from api.limits import RequestTimeLimit
 from api.routers import accounts, analyze, health, insights, jobs, journey_maps, labels, models, responses
 from api.state import ServiceState
 from vocengine.runtime import Runtime
@@ -22,6 +23,7 @@ from vocengine.store.journeys import ensure_active
 from vocengine.worker import ScoringWorker
 
 log = logging.getLogger(__name__)
+RETRY_AFTER = {"description": "seconds to wait before sending again", "schema": {"type": "integer"}}
 
 DESCRIPTION = """
 vocengine turns free-text customer feedback into a customer journey map.
@@ -29,6 +31,8 @@ vocengine turns free-text customer feedback into a customer journey map.
 * Survey tools and ticket systems **push responses** (`ingest` scope); each is stored before it is scored.
 * CX leads **query** how customers feel at each stage and touchpoint, per persona, over time (`read` scope).
 * Every endpoint but `/health` needs an API key (`vocengine keys create --scope read`), sent as `X-API-Key`.
+* Limits (README, "Limits"): a rate per key (429 with Retry-After), a time limit per request (504), a full
+  scoring queue refuses ingest (503 with Retry-After; nothing is dropped), bodies over the size limit (413).
 * Every error has one shape: `{"error": {"code", "message", "details": [{"field", "index", "message"}]}}`.
 """
 
@@ -75,10 +79,23 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
             401: {"model": errors.ErrorResponse, "description": "no API key, or an invalid one"},
             403: {"model": errors.ErrorResponse, "description": "the key lacks the scope"},
             422: {"model": errors.ErrorResponse, "description": "the request is invalid; details name the field"},
+            429: {
+                "model": errors.ErrorResponse,
+                "description": "over the key's rate, or too many failed keys from this address; see Retry-After",
+                "headers": {"Retry-After": RETRY_AFTER},
+            },
+            503: {
+                "model": errors.ErrorResponse,
+                "description": "ingest: the scoring queue is full (code queue_full), nothing was stored; see "
+                "Retry-After. Any endpoint: the server is at its connection limit",
+                "headers": {"Retry-After": RETRY_AFTER},
+            },
+            504: {"model": errors.ErrorResponse, "description": "the request ran past its time limit; abandoned"},
         },
     )
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestTimeLimit, seconds=settings.request_timeout_seconds)
     app.include_router(health.router)
     routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs)
     for router in (module.router for module in routers):

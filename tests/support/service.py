@@ -14,6 +14,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from api.main import create_app
+from api.server import build_server
 from vocengine.runtime import Runtime
 from vocengine.settings import Settings
 from vocengine.usecases.keys import create_key
@@ -26,10 +27,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    """`app` served by uvicorn in a thread of this process, on a free loopback port."""
+def start_server(app: Any, settings: Settings | None = None) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """`app` served as `vocengine serve` serves it (`api.server`, with the limits of `settings`), in a thread of
+    this process, on a free loopback port."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = build_server(app, settings or Settings(), port=port, log_level="warning", lifespan="on")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -76,7 +78,7 @@ class Service:
 def serve(runtime: Runtime, run_worker: bool = False) -> tuple[Service, Any]:
     """The API on `runtime` (without its background worker unless asked: tests score with `drain()`,
     deterministically), and a function that stops it."""
-    server, thread, url = start_server(create_app(runtime, run_worker=run_worker))
+    server, thread, url = start_server(create_app(runtime, run_worker=run_worker), runtime.settings)
 
     def stop() -> None:
         server.should_exit = True

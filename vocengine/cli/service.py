@@ -46,14 +46,13 @@ def show_first_admin_key(runtime: Runtime, terminal: Callable[[], TextIO | None]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from api.main import create_app
+    from api.server import build_server
 
     runtime = _util.runtime()
     show_first_admin_key(runtime)
     print(f"database: {_util.safe_url(runtime.settings.resolved_database_url())}", flush=True)
-    uvicorn.run(create_app(runtime), host=args.host, port=args.port, log_level="info")
+    build_server(create_app(runtime), runtime.settings, host=args.host, port=args.port, log_level="info").run()
     return 0
 
 
