@@ -39,7 +39,9 @@ EMAIL = re2.compile(r"(?:^|[^\pL\pN_.+-])([\pL\pN_.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-
 # Digit groups joined by up to three separators: spaces (NFKC has made NBSP and thin spaces plain ones),
 # dashes of any kind, dots, slashes, underscores and bullets.
 CARD_SEPARATORS = r"[ \t._/\p{Pd}\x{00B7}\x{2022}\x{2219}]"
-NUMBER_RUN = re2.compile(rf"\d+(?:{CARD_SEPARATORS}{{1,3}}\d+)*")
+# Groups of 1 or 2 digits start no card (see CARD_MIN_GROUP), so runs are of groups of 3 and more: text full of
+# small numbers then costs RE2's scan, not a Python step per number.
+NUMBER_RUN = re2.compile(rf"\d{{3,}}(?:{CARD_SEPARATORS}{{1,3}}\d{{3,}})*")
 DIGIT_GROUP = re2.compile(r"\d+")
 PHONE_BODY = r"(?:\+\d{1,3}[\s.\p{Pd}]?)?(?:\(\d{1,4}\)[\s.\p{Pd}]?)?\d[\d\s.\p{Pd}]{5,}\d"
 PHONE = re2.compile(rf"(?:^|[^\pL\pN_+])({PHONE_BODY})")
