@@ -21,10 +21,10 @@ from vocengine.model.decision import ranked_labels
 from vocengine.model.predictor import Predictions, Predictor
 from vocengine.schemas import CommentAnalysis, Flag, SentenceAnalysis, Sentiment, TouchpointRef
 from vocengine.settings import Settings, get_settings
-from vocengine.text.clean import CleanText, clean_text, decode_bytes
+from vocengine.text.clean import CleanText, decode_bytes
 from vocengine.text.emoji import emoji_sentiment
 from vocengine.text.language import LanguageDetector
-from vocengine.text.redact import Redactor
+from vocengine.text.redact import Redactor, clean_and_redact
 from vocengine.text.segment import Sentence, SentenceSplitter, truncate_by_sentences
 
 log = logging.getLogger(__name__)
@@ -166,9 +166,9 @@ class Analyzer:
 
     def _prepare(self, raw: str | bytes, item_id: str | None) -> _Prepared:
         decoded = decode_bytes(raw) if isinstance(raw, bytes) else CleanText(raw)
-        cleaned = clean_text(decoded.text)
+        cleaned = clean_and_redact(decoded.text, self.redactor)
         flags = [Flag.of(code) for code in dict.fromkeys(decoded.flags + cleaned.flags)]
-        text, redactions = self.redactor(cleaned.text)
+        text, redactions = cleaned.text, cleaned.counts
         codes = {f.code for f in flags}
         if "W401" in codes:
             return _Prepared(item_id, text, "und", [], flags, redactions, scored=False)

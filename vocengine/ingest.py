@@ -7,22 +7,27 @@ refuse and redact the same things.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vocengine.settings import get_settings
 from vocengine.store.tables import Response, ScoreType, Source, Status, as_utc, utcnow
-from vocengine.text.clean import clean_text
+from vocengine.text.redact import Redact, clean_and_redact, personal_data_in
 
-Redact = Callable[[str], tuple[str, dict[str, int]]]
 SCORE_RANGES = {ScoreType.nps: (0, 10), ScoreType.csat: (1, 5)}
 SegmentValue = str | int | float | bool
+KIND_NAMES = {
+    "email": "an e-mail address",
+    "phone": "a phone number",
+    "card": "a payment card number",
+    "url": "a URL with a secret",
+}
 
 
 class ResponseCreate(BaseModel):
@@ -72,6 +77,26 @@ class ResponseCreate(BaseModel):
         # PostgreSQL text cannot hold NUL, and it carries no meaning in feedback.
         return text.replace("\x00", "")
 
+    @field_validator("external_id", "account_id", "contact_id")
+    @classmethod
+    def _pseudonymous(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # An id is stored as sent: it is the key that makes ingest idempotent and groups a customer's
+        # responses, and redacting it would merge distinct customers under one "[EMAIL]". So an id that
+        # carries personal data is refused, and the source is asked for its pseudonymous id instead.
+        if value is None:
+            return None
+        kinds = personal_data_in(value)
+        if value.isdigit() and "card" in kinds:
+            # An id made only of digits is the source system's number (Intercom's run to 15 and more
+            # digits): one in ten would pass the Luhn check by chance.
+            kinds.remove("card")
+        if kinds:
+            found = " and ".join(KIND_NAMES[kind] for kind in kinds)
+            raise ValueError(
+                f"{info.field_name} contains {found}; ids are stored as sent, so send a pseudonymous id instead"
+            )
+        return value
+
     @field_validator("segments")
     @classmethod
     def _segment_keys(cls, segments: dict[str, SegmentValue]) -> dict[str, SegmentValue]:
@@ -119,11 +144,30 @@ def find_duplicates(items: Sequence[ResponseCreate]) -> None:
 
 
 def storable_text(text: str, redact: Redact) -> str:
-    """What is stored of a text someone sent: cleaned (markup, entities, spacing), then redacted, as the
-    engine reads it, so a pattern cannot be dodged with markup the engine removes later. The one function
-    every path that stores text calls: responses (API, import, connectors) and labels of unstored texts."""
-    text, _ = redact(clean_text(text).text)
-    return text
+    """What is stored of a text someone sent: cleaned (markup, entities, Unicode forms, spacing), then
+    redacted, as the engine reads it (`clean_and_redact`), so a pattern cannot be dodged with markup the
+    engine removes later. Responses (API, import, connectors) and labels of unstored texts store this."""
+    return clean_and_redact(text, redact).text
+
+
+def _storable_attribute(value: str | None, redact: Redact) -> str | None:
+    # Channel, persona and segment values are attributes that group responses, not keys: redacting one
+    # merges some values into "[EMAIL]", which is what an attribute that holds an address deserves.
+    return None if value is None else storable_text(value, redact)
+
+
+def _storable_segments(segments: dict[str, SegmentValue], redact: Redact) -> dict[str, SegmentValue]:
+    stored: dict[str, SegmentValue] = {}
+    for key, value in segments.items():
+        if isinstance(value, str):
+            stored[key] = storable_text(value, redact)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            # A card number sent as a JSON number is still a card number.
+            text = storable_text(str(value), redact)
+            stored[key] = value if text == str(value) else text
+        else:
+            stored[key] = value
+    return stored
 
 
 def _row(item: ResponseCreate, redact: Redact, now: datetime) -> dict[str, Any]:
@@ -133,11 +177,11 @@ def _row(item: ResponseCreate, redact: Redact, now: datetime) -> dict[str, Any]:
         "text": storable_text(item.text, redact),
         "submitted_at": item.submitted_at,
         "received_at": now,
-        "channel": item.channel,
-        "persona": item.persona,
+        "channel": _storable_attribute(item.channel, redact),
+        "persona": _storable_attribute(item.persona, redact),
         "account_id": item.account_id,
         "contact_id": item.contact_id,
-        "segments": item.segments,
+        "segments": _storable_segments(item.segments, redact),
         "score": item.score,
         "score_type": item.score_type.value if item.score_type else None,
         "status": Status.pending.value,

@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.personal_data import DISGUISED, fullwidth
 from vocengine.store.tables import Response
 
 RESPONSE = Response.__table__
@@ -163,3 +164,63 @@ def test_injection_looking_text_is_stored_as_text_and_harmless(service):
         "{{7*7}} ${jndi:ldap://evil/a} end",
     ]
     assert stored(service) == 3
+
+
+def test_disguised_personal_data_is_redacted_before_it_is_stored_and_served(service):
+    items = [item(i, text=text) for i, (_, text, _) in enumerate(DISGUISED)]
+    with service.client("ingest", "read") as client:
+        reply = client.post("/v1/responses/batch", json={"items": items})
+        assert reply.status_code == 202, reply.text
+        ids = [i["id"] for i in reply.json()["items"]]
+        served = [client.get(f"/v1/responses/{i}").json()["text"] for i in ids]
+    with service.engine.connect() as connection:
+        rows = dict(connection.execute(select(RESPONSE.c.id, RESPONSE.c.text)).all())
+    expected = [stored for _, _, stored in DISGUISED]
+    assert [rows[i] for i in ids] == expected
+    assert served == expected
+
+
+@pytest.mark.parametrize("field", ["external_id", "account_id", "contact_id"])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("jane.doe@example.com", "an e-mail address"),
+        ("jane&#64;example.com", "an e-mail address"),
+        (fullwidth("jane@example.com"), "an e-mail address"),
+        ("+1 415 555 0132", "a phone number"),
+        ("card-4111-1111-1111-1111", "a payment card number"),
+    ],
+)
+def test_an_id_carrying_personal_data_is_refused_naming_the_field(service, field, value, kind):
+    with service.client("ingest") as client:
+        reply = client.post("/v1/responses/batch", json={"items": [item(0), {**item(1), field: value}]})
+    assert reply.status_code == 422
+    detail = reply.json()["error"]["details"][0]
+    assert detail["index"] == 1 and detail["field"] == f"items.1.{field}"
+    assert kind in detail["message"] and "pseudonymous" in detail["message"]
+    assert stored(service) == 0
+
+
+def test_ids_made_of_digits_or_names_are_taken_as_the_source_sends_them(service):
+    # 4111111111111111 passes the Luhn check, but an id of digits only is the source system's number.
+    items = [item(0, external_id="4111111111111111", account_id="acme", contact_id="jane")]
+    with service.client("ingest") as client:
+        assert client.post("/v1/responses/batch", json={"items": items}).status_code == 202
+    with service.engine.connect() as connection:
+        row = connection.execute(select(RESPONSE)).one()
+    assert (row.external_id, row.account_id, row.contact_id) == ("4111111111111111", "acme", "jane")
+
+
+def test_channel_persona_and_segment_values_are_redacted_like_text(service):
+    sent = item(
+        0,
+        channel="jane&#64;example.com",
+        persona="Admin \uff08+1 415 555 0132\uff09",
+        segments={"region": "EMEA", "owner": "jane@<b></b>example.com", "card": 4111111111111111, "seats": 250},
+    )
+    with service.client("ingest") as client:
+        assert client.post("/v1/responses", json=sent).status_code == 202
+    with service.engine.connect() as connection:
+        row = connection.execute(select(RESPONSE)).one()
+    assert row.channel == "[EMAIL]" and row.persona == "Admin ([PHONE])"
+    assert row.segments == {"region": "EMEA", "owner": "[EMAIL]", "card": "[CARD]", "seats": 250}

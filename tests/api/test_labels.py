@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from vocengine.learning.labels import effective_labels
 
 TEXTS = [
@@ -70,6 +72,22 @@ def test_text_labels_seed_a_map_and_are_redacted(service):
     body = reply.json()
     assert body["target"].startswith("t") and body["response_id"] is None
     assert "jane.doe@example.com" not in body["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("Mail jane&#64;example.com about the kick-off.", "Mail [EMAIL] about the kick-off."),
+        ("Mail jane@<i></i>example.com about the kick-off.", "Mail [EMAIL] about the kick-off."),
+        ("Mail ja\u200bne@example\uff0ecom about the kick-off.", "Mail [EMAIL] about the kick-off."),
+        ("The kick-off charged card 4111.1111.1111.1111 twice.", "The kick-off charged card [CARD] twice."),
+    ],
+)
+def test_text_labels_are_cleaned_before_they_are_redacted(service, text, stored):
+    with service.client("label") as client:
+        reply = client.post("/v1/labels", json={"text": text, "touchpoint": "kickoff"})
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["text"] == stored
 
 
 def test_bad_labels_are_refused_naming_the_field(service):

@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tests.support.personal_data import DISGUISED
 from vocengine.cli import main
 from vocengine.ingest import ResponseCreate
 from vocengine.runtime import Runtime
@@ -96,3 +97,31 @@ def test_the_api_the_import_command_and_a_connector_store_the_same_redacted_text
     assert analysed == expected  # what the engine reads is what is stored
     label_expected = ("[NAME]" if with_ner else "Maria Lopez") + " says the invoice reached [EMAIL] late."
     assert label_texts == [label_expected, label_expected]
+
+
+def frame(text: str) -> str:
+    """A disguise inside English sentences, so that labels (English only) accept it."""
+    return f"The invoice was wrong again. {text}. Support answered within minutes."
+
+
+def test_the_import_commands_redact_disguised_personal_data(configured, tmp_path):
+    responses = tmp_path / "responses.csv"
+    with responses.open("w", newline="") as handle:
+        rows = [[f"r{i}", text, "ticket", "jane&#64;example.com"] for i, (_, text, _) in enumerate(DISGUISED)]
+        csv.writer(handle).writerows([["id", "text", "source", "owner"], *rows])
+    assert main(["import", str(responses), "--progress", "never"]) == 0
+    labels = tmp_path / "labels.jsonl"
+    records = [{"text": frame(text), "sentiment": "negative", "labelled_by": "cli"} for _, text, _ in DISGUISED]
+    labels.write_text("".join(json.dumps(record) + "\n" for record in records))
+    assert main(["labels", "import", str(labels)]) == 0
+
+    runtime = Runtime(get_settings())
+    try:
+        with runtime.engine.connect() as connection:
+            stored = connection.execute(select(Response.text, Response.segments).order_by(Response.id)).all()
+            label_texts = connection.execute(select(Label.text).order_by(Label.id)).scalars().all()
+    finally:
+        runtime.close()
+    assert [text for text, _ in stored] == [expected for _, _, expected in DISGUISED]
+    assert {segments["owner"] for _, segments in stored} == {"[EMAIL]"}
+    assert label_texts == [frame(expected) for _, _, expected in DISGUISED]

@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("vocengine.text",),
     ("vocengine.model",),
     ("vocengine.journey",),
-    ("vocengine.analyzer", "vocengine.io", "vocengine.bench"),
+    ("vocengine.analyzer", "vocengine.io", "vocengine.bench", "vocengine.bench_redact"),
     ("vocengine.store", "vocengine.ingest"),
     ("vocengine.insights", "vocengine.learning", "vocengine.active"),
     ("vocengine.runtime",),

@@ -34,6 +34,13 @@ def cmd_bench_service(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_redact(args: argparse.Namespace) -> int:
+    from vocengine.bench_redact import run_redaction_benchmark
+
+    run_redaction_benchmark(sizes=tuple(args.sizes), cap=args.cap, out=args.json)
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     bench = sub.add_parser("bench", help="measure throughput, latency and memory against the naive way")
     bench.add_argument("--comments", type=int, default=2000)
@@ -54,3 +61,11 @@ def add_parsers(sub: Any) -> None:
     service.add_argument("--repeats", type=int, default=20, help="timed requests per query endpoint")
     service.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     service.set_defaults(func=cmd_bench_service)
+
+    redact = sub.add_parser(
+        "bench-redact", help="cleaning and redaction times on adversarial text, before and after RE2"
+    )
+    redact.add_argument("--sizes", type=int, nargs="+", default=[10_000, 20_000, 40_000], help="characters")
+    redact.add_argument("--cap", type=float, default=20.0, help="seconds after which a slow step stops growing")
+    redact.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    redact.set_defaults(func=cmd_bench_redact)
