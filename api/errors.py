@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vocengine.errors import VocengineError
+from vocengine.validation import servable
 
 
 class ErrorDetail(BaseModel):
@@ -52,14 +53,15 @@ class ApiError(Exception):
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:
-    loc = [str(part) for part in error.get("loc", ())]
+    # A refused dict key is part of the location: one that is a lone surrogate could not be encoded in the answer.
+    loc = [servable(str(part)) for part in error.get("loc", ())]
     if loc and loc[0] in ("body", "query", "path", "header"):
         loc = loc[1:]
     index = None
     # A batch item's location is ("items", 3, "text"): report its index on its own as well.
     if len(loc) >= 2 and loc[0] == "items" and loc[1].isdigit():
         index = int(loc[1])
-    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    message = servable(str(error.get("msg", "invalid")).removeprefix("Value error, "))
     return ErrorDetail(field=".".join(loc) or None, index=index, message=message)
 
 
@@ -88,7 +90,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(VocengineError)
     async def _engine(_request: Request, exc: VocengineError) -> JSONResponse:
-        return error_response(422, str(exc), code=exc.code)
+        field = exc.fields.get("field")
+        details = [ErrorDetail(field=servable(str(field)), message=str(exc))] if field else []
+        return error_response(422, servable(str(exc)), details, code=exc.code)
 
 
 class BodySizeLimit:

@@ -14,6 +14,7 @@ from api.examples import example
 from vocengine.learning import registry
 from vocengine.store.tables import Job, ModelVersion, as_utc
 from vocengine.usecases import models
+from vocengine.validation import Text, UtcDateTime
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -59,7 +60,7 @@ class RescoreJobPublic(_Utc):
 
 
 class RescoreRequest(BaseModel):
-    since: datetime | None = Field(None, description="only responses submitted since then")
+    since: UtcDateTime | None = Field(None, description="only responses submitted since then")
 
 
 def _public(version: ModelVersion) -> ModelVersionPublic:
@@ -124,14 +125,14 @@ def rollback(runtime: RuntimeDep, _key: AdminKey) -> ModelVersionPublic:
     responses=example("model"),
     summary="One version with its evaluation report",
 )
-def get_model(version_id: str, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
+def get_model(version_id: Text, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
     version = registry.get_version(engine, version_id)
     return ModelVersionDetail(**_public(version).model_dump(), report=version.report)
 
 
 @router.post("/{version_id}/promote", response_model=ModelVersionPublic, summary="Make a version active")
 def promote(
-    version_id: str,
+    version_id: Text,
     runtime: RuntimeDep,
     _key: AdminKey,
     force: Annotated[bool, Query(description="promote even a version the evaluation gate rejected")] = False,
