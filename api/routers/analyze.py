@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import AnalyzeKey, AnalyzerDep
 from api.examples import example
 from vocengine.schemas import CommentAnalysis
+from vocengine.validation import FreeText
 
 router = APIRouter(prefix="/analyze", tags=["analyze"])
 MAX_TEXTS = 100
@@ -18,7 +19,8 @@ class AnalyzeRequest(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"texts": ["Sales were great. Onboarding was a nightmare."]}]},
     )
-    texts: list[str] = Field(min_length=1, max_length=MAX_TEXTS, description=f"1 to {MAX_TEXTS} comments")
+    # Not stored, but the analysis echoes the text: a lone surrogate could not be encoded in the answer.
+    texts: list[FreeText] = Field(min_length=1, max_length=MAX_TEXTS, description=f"1 to {MAX_TEXTS} comments")
 
 
 class AnalyzeResponse(BaseModel):

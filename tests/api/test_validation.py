@@ -98,6 +98,8 @@ BAD_PARAMS = {
     "NUL in a job kind": ("GET", "/v1/jobs?kind=re%00score", None, "kind"),
     "date before year 1 in UTC": ("GET", "/v1/emotions?date_from=0001-01-01T00:00:00%2B01:00", None, "date_from"),
     "list date before year 1 in UTC": ("GET", "/v1/responses?date_to=0001-01-01T00:00:00%2B01:00", None, "date_to"),
+    "text to analyze with a lone surrogate": ("POST", "/v1/analyze", {"texts": ["Fine.", "Slow \udfff onboarding"]},
+                                              "texts.1"),
     "label text with a lone surrogate": ("POST", "/v1/labels", {"text": "Renewal \ud800 late", "touchpoint": "none"},
                                          "text"),
     "journey map name with a lone surrogate": ("PUT", "/v1/journey-maps", {"name": "B2B \ud800", "stages": []},
