@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -63,6 +67,42 @@ def _detail(error: dict[str, Any]) -> ErrorDetail:
         index = int(loc[1])
     message = servable(str(error.get("msg", "invalid")).removeprefix("Value error, "))
     return ErrorDetail(field=".".join(loc) or None, index=index, message=message)
+
+
+def documented(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+NOT_FOUND = documented("not found: the message names what")
+CONFLICT = documented("refused in the registry's present state: the message says why")
+
+
+def document_statuses(router: APIRouter) -> None:
+    """Document the statuses that follow from how an operation is built, in one place, on every operation:
+    401/403 where a key is needed, 422 where something is read from the request, 400 (a body that is not
+    UTF-8 JSON) and 413 where a body is. Statuses of one resource (404, 409) are declared by its router.
+    Call on each router before it is included (an app's routes are built from its routers' lazily)."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        parts = list(_dependants(route.dependant))
+        body = any(d.body_params for d in parts)
+        found: dict[int | str, dict[str, Any]] = {}
+        if body:
+            found[400] = documented("the body could not be read: it is not UTF-8 JSON")
+            found[413] = documented("the body is over VOCENGINE_MAX_BODY_BYTES")
+        if any(isinstance(d.call, SecurityBase) for d in parts):
+            found[401] = documented("no API key, or an invalid one")
+            found[403] = documented("the key lacks the scope")
+        if body or any(d.path_params or d.query_params or d.header_params for d in parts):
+            found[422] = documented("the request is invalid; details name the field")
+        route.responses = {**found, **route.responses}
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependants(sub)
 
 
 def install(app: FastAPI) -> None:

@@ -71,16 +71,12 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        responses={
-            401: {"model": errors.ErrorResponse, "description": "no API key, or an invalid one"},
-            403: {"model": errors.ErrorResponse, "description": "the key lacks the scope"},
-            422: {"model": errors.ErrorResponse, "description": "the request is invalid; details name the field"},
-        },
     )
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.include_router(health.router)
     routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs)
     for router in (module.router for module in routers):
+        errors.document_statuses(router)
         app.include_router(router, prefix="/v1")
     return app

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import AnalyzerDep, EngineDep, LabelKey, RuntimeDep, who
-from api.errors import ApiError, ErrorDetail
+from api.errors import NOT_FOUND, ApiError, ErrorDetail
 from api.examples import example
 from vocengine.learning import labels
 from vocengine.learning.label_queue import label_queue
@@ -52,7 +52,12 @@ def _store(runtime: RuntimeDep, values: labels.LabelValues, key: ApiKey, **targe
     return _public(label)
 
 
-@router.put("/responses/{response_id}/labels", response_model=LabelPublic, summary="Label a whole comment")
+@router.put(
+    "/responses/{response_id}/labels",
+    response_model=LabelPublic,
+    responses={404: NOT_FOUND},
+    summary="Label a whole comment",
+)
 def label_response(
     response_id: Annotated[Id, Path()], values: labels.LabelValues, runtime: RuntimeDep, key: LabelKey
 ) -> LabelPublic:
@@ -64,6 +69,7 @@ def label_response(
 @router.put(
     "/responses/{response_id}/sentences/{index}/labels",
     response_model=LabelPublic,
+    responses={404: NOT_FOUND},
     summary="Label one sentence of a comment",
 )
 def label_sentence(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, EngineDep, RuntimeDep
-from api.errors import ApiError
+from api.errors import CONFLICT, NOT_FOUND, ApiError
 from api.examples import example
 from vocengine.learning import registry
 from vocengine.store.tables import Job, ModelVersion, as_utc
@@ -100,7 +100,13 @@ def rescore_jobs(runtime: RuntimeDep, _key: AdminKey) -> list[RescoreJobPublic]:
     return [_job(j) for j in models.rescore_jobs(runtime)]
 
 
-@router.post("/rescore", response_model=RescoreJobPublic, status_code=202, summary="Rescore stored responses")
+@router.post(
+    "/rescore",
+    response_model=RescoreJobPublic,
+    status_code=202,
+    responses={409: CONFLICT},
+    summary="Rescore stored responses",
+)
 def start_rescore(body: RescoreRequest, runtime: RuntimeDep, _key: AdminKey) -> RescoreJobPublic:
     """Rescore stored responses that another model version scored, with the active version, in the
     background (a job the worker runs when the queue is empty); asking again while it is open answers the
@@ -111,7 +117,12 @@ def start_rescore(body: RescoreRequest, runtime: RuntimeDep, _key: AdminKey) -> 
         raise ApiError(409, str(exc)) from exc
 
 
-@router.post("/rollback", response_model=ModelVersionPublic, summary="Go back to the version active before")
+@router.post(
+    "/rollback",
+    response_model=ModelVersionPublic,
+    responses={409: CONFLICT},
+    summary="Go back to the version active before",
+)
 def rollback(runtime: RuntimeDep, _key: AdminKey) -> ModelVersionPublic:
     try:
         return _public(models.rollback_model(runtime))
@@ -122,7 +133,7 @@ def rollback(runtime: RuntimeDep, _key: AdminKey) -> ModelVersionPublic:
 @router.get(
     "/{version_id}",
     response_model=ModelVersionDetail,
-    responses=example("model"),
+    responses={404: NOT_FOUND, **example("model")},
     summary="One version with its evaluation report",
 )
 def get_model(version_id: Text, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
@@ -130,7 +141,12 @@ def get_model(version_id: Text, engine: EngineDep, _key: AdminKey) -> ModelVersi
     return ModelVersionDetail(**_public(version).model_dump(), report=version.report)
 
 
-@router.post("/{version_id}/promote", response_model=ModelVersionPublic, summary="Make a version active")
+@router.post(
+    "/{version_id}/promote",
+    response_model=ModelVersionPublic,
+    responses={404: NOT_FOUND, 409: CONFLICT},
+    summary="Make a version active",
+)
 def promote(
     version_id: Text,
     runtime: RuntimeDep,
