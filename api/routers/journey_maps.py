@@ -9,11 +9,9 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, ReadKey, RuntimeDep
-from api.errors import ApiError, ErrorDetail
 from api.examples import example
 from vocengine.store.tables import Job, JourneyMapVersion, as_utc
 from vocengine.usecases.maps import MapVersionView, adopt_map_version, map_versions
-from vocengine.validation import unstorable
 
 router = APIRouter(prefix="/journey-maps", tags=["journey maps"])
 
@@ -97,11 +95,5 @@ def put_map(definition: dict[str, Any], runtime: RuntimeDep, _key: AdminKey) -> 
     """The map becomes active at once for new responses; stored sentences are re-assigned to its
     touchpoints in the background from their stored embeddings (no classifier is re-run), by a job. An
     invalid map is refused with 422 naming the field. Putting the active map again changes nothing."""
-    # The map's own schema checks shapes; what no database can store (a lone surrogate, NUL, NaN) is
-    # checked over the whole document, which is stored as it came.
-    found = unstorable(definition)
-    if found:
-        field, why = found
-        raise ApiError(422, f"Invalid journey map at {field}: {why}", [ErrorDetail(field=field, message=why)])
     version = adopt_map_version(runtime, definition)
     return next(_view(v) for v in map_versions(runtime) if v.version.id == version.id)
