@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vocengine.errors import QueueFull, VocengineError
+from vocengine.validation import servable
 
 
 class ErrorDetail(BaseModel):
@@ -59,15 +64,67 @@ class ApiError(Exception):
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:
-    loc = [str(part) for part in error.get("loc", ())]
+    # A refused dict key is part of the location: one that is a lone surrogate could not be encoded in the answer.
+    loc = [servable(str(part)) for part in error.get("loc", ())]
     if loc and loc[0] in ("body", "query", "path", "header"):
         loc = loc[1:]
     index = None
     # A list item's location is ("items", 3, "text") or ("texts", 3): report its index on its own as well.
     if len(loc) >= 2 and loc[0] in ("items", "texts") and loc[1].isdigit():
         index = int(loc[1])
-    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    message = servable(str(error.get("msg", "invalid")).removeprefix("Value error, "))
     return ErrorDetail(field=".".join(loc) or None, index=index, message=message)
+
+
+def documented(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description, **({"headers": headers} if headers else {})}
+
+
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before sending again", "schema": {"type": "integer"}}}
+# Any operation can meet these (api.limits): the server at its time limit, or at its connection limit.
+EVERY_OPERATION: dict[int | str, dict[str, Any]] = {
+    503: documented(
+        "ingest: the scoring queue is full (code queue_full), nothing was stored; see Retry-After. Any "
+        "endpoint: the server is at its connection limit",
+        RETRY_AFTER,
+    ),
+    504: documented("the request ran past its time limit; abandoned"),
+}
+
+
+NOT_FOUND = documented("not found: the message names what")
+CONFLICT = documented("refused in the registry's present state: the message says why")
+
+
+def document_statuses(router: APIRouter) -> None:
+    """Document the statuses that follow from how an operation is built, in one place, on every operation:
+    401/403 where a key is needed, 422 where something is read from the request, 400 (a body that is not
+    UTF-8 JSON) and 413 where a body is. Statuses of one resource (404, 409) are declared by its router.
+    Call on each router before it is included (an app's routes are built from its routers' lazily)."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        parts = list(_dependants(route.dependant))
+        body = any(d.body_params for d in parts)
+        found: dict[int | str, dict[str, Any]] = {}
+        if body:
+            found[400] = documented("the body could not be read: it is not UTF-8 JSON")
+            found[413] = documented("the body is over VOCENGINE_MAX_BODY_BYTES")
+        if any(isinstance(d.call, SecurityBase) for d in parts):
+            found[401] = documented("no API key, or an invalid one")
+            found[403] = documented("the key lacks the scope")
+            found[429] = documented(
+                "over the key's rate, or too many failed keys from this address; see Retry-After", RETRY_AFTER
+            )
+        if body or any(d.path_params or d.query_params or d.header_params for d in parts):
+            found[422] = documented("the request is invalid; details name the field")
+        route.responses = {**found, **route.responses}
+
+
+def _dependants(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _dependants(sub)
 
 
 def install(app: FastAPI) -> None:
@@ -103,7 +160,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(VocengineError)
     async def _engine(_request: Request, exc: VocengineError) -> JSONResponse:
-        return error_response(422, str(exc), code=exc.code)
+        field = exc.fields.get("field")
+        details = [ErrorDetail(field=servable(str(field)), message=str(exc))] if field else []
+        return error_response(422, servable(str(exc)), details, code=exc.code)
 
 
 class BodySizeLimit:

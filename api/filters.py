@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -10,6 +9,7 @@ from pydantic import ValidationError
 
 from api.errors import ApiError, ErrorDetail
 from vocengine.insights.filters import InsightFilter
+from vocengine.validation import Text, UtcDateTime
 
 
 def parse_segments(pairs: list[str]) -> dict[str, str]:
@@ -26,14 +26,14 @@ def parse_segments(pairs: list[str]) -> dict[str, str]:
 
 
 def insight_filter(
-    date_from: Annotated[datetime | None, Query(description="from this instant, inclusive (ISO 8601)")] = None,
-    date_to: Annotated[datetime | None, Query(description="until this instant, exclusive")] = None,
-    source: Annotated[str | None, Query(examples=["survey"])] = None,
-    channel: str | None = None,
-    persona: Annotated[str | None, Query(examples=["admin"])] = None,
-    stage: Annotated[str | None, Query(examples=["onboarding"])] = None,
-    touchpoint: str | None = None,
-    segment: Annotated[list[str], Query(description="name:value, repeatable", examples=["region:EMEA"])] = [],  # noqa: B006
+    date_from: Annotated[UtcDateTime | None, Query(description="from this instant, inclusive (ISO 8601)")] = None,
+    date_to: Annotated[UtcDateTime | None, Query(description="until this instant, exclusive")] = None,
+    source: Annotated[Text | None, Query(examples=["survey"])] = None,
+    channel: Text | None = None,
+    persona: Annotated[Text | None, Query(examples=["admin"])] = None,
+    stage: Annotated[Text | None, Query(examples=["onboarding"])] = None,
+    touchpoint: Text | None = None,
+    segment: Annotated[list[Text], Query(description="name:value, repeatable", examples=["region:EMEA"])] = [],  # noqa: B006
 ) -> InsightFilter:
     segments = parse_segments(segment)
     try:

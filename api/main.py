@@ -23,7 +23,6 @@ from vocengine.store.journeys import ensure_active
 from vocengine.worker import ScoringWorker
 
 log = logging.getLogger(__name__)
-RETRY_AFTER = {"description": "seconds to wait before sending again", "schema": {"type": "integer"}}
 
 DESCRIPTION = """
 vocengine turns free-text customer feedback into a customer journey map.
@@ -75,23 +74,7 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        responses={
-            401: {"model": errors.ErrorResponse, "description": "no API key, or an invalid one"},
-            403: {"model": errors.ErrorResponse, "description": "the key lacks the scope"},
-            422: {"model": errors.ErrorResponse, "description": "the request is invalid; details name the field"},
-            429: {
-                "model": errors.ErrorResponse,
-                "description": "over the key's rate, or too many failed keys from this address; see Retry-After",
-                "headers": {"Retry-After": RETRY_AFTER},
-            },
-            503: {
-                "model": errors.ErrorResponse,
-                "description": "ingest: the scoring queue is full (code queue_full), nothing was stored; see "
-                "Retry-After. Any endpoint: the server is at its connection limit",
-                "headers": {"Retry-After": RETRY_AFTER},
-            },
-            504: {"model": errors.ErrorResponse, "description": "the request ran past its time limit; abandoned"},
-        },
+        responses=errors.EVERY_OPERATION,
     )
     errors.install(app)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
@@ -99,5 +82,6 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
     app.include_router(health.router)
     routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs)
     for router in (module.router for module in routers):
+        errors.document_statuses(router)
         app.include_router(router, prefix="/v1")
     return app

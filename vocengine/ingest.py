@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vocengine.settings import get_settings
-from vocengine.store.tables import Response, ScoreType, Source, Status, as_utc, utcnow
+from vocengine.store.tables import Response, ScoreType, Source, Status, utcnow
 from vocengine.text.redact import Redact, clean_and_redact, personal_data_in
+from vocengine.validation import Finite, FreeText, Scalar, Text, UtcDateTime
 
 SCORE_RANGES = {ScoreType.nps: (0, 10), ScoreType.csat: (1, 5)}
-SegmentValue = str | int | float | bool
+SegmentName = Annotated[Text, Field(min_length=1, max_length=64)]
+SegmentValue = Scalar
 KIND_NAMES = {
     "email": "an e-mail address",
     "phone": "a phone number",
@@ -55,15 +57,17 @@ class ResponseCreate(BaseModel):
     )
 
     source: Source
-    external_id: str = Field(min_length=1, max_length=200, description="the source's own id; re-sending it is a no-op")
-    text: str = Field(description="the free text; personal data is redacted before it is stored")
-    submitted_at: datetime | None = Field(None, description="when the customer wrote it; default: when received")
-    channel: str | None = Field(None, max_length=100)
-    persona: str | None = Field(None, max_length=100)
-    account_id: str | None = Field(None, max_length=200)
-    contact_id: str | None = Field(None, max_length=200)
-    segments: dict[str, SegmentValue] = Field(default_factory=dict, max_length=50, description="free attributes")
-    score: float | None = Field(None, description="NPS 0-10 or CSAT 1-5, with score_type")
+    external_id: Text = Field(min_length=1, max_length=200, description="the source's own id; re-sending it is a no-op")
+    text: FreeText = Field(description="the free text; personal data is redacted before it is stored")
+    submitted_at: UtcDateTime | None = Field(None, description="when the customer wrote it; default: when received")
+    channel: Text | None = Field(None, max_length=100)
+    persona: Text | None = Field(None, max_length=100)
+    account_id: Text | None = Field(None, max_length=200)
+    contact_id: Text | None = Field(None, max_length=200)
+    segments: dict[SegmentName, SegmentValue] = Field(
+        default_factory=dict, max_length=50, description="free attributes"
+    )
+    score: Finite | None = Field(None, description="NPS 0-10 or CSAT 1-5, with score_type")
     score_type: ScoreType | None = None
 
     @field_validator("text")
@@ -96,19 +100,6 @@ class ResponseCreate(BaseModel):
                 f"{info.field_name} contains {found}; ids are stored as sent, so send a pseudonymous id instead"
             )
         return value
-
-    @field_validator("segments")
-    @classmethod
-    def _segment_keys(cls, segments: dict[str, SegmentValue]) -> dict[str, SegmentValue]:
-        for key in segments:
-            if not key or len(key) > 64:
-                raise ValueError(f"segment name {key[:70]!r} must have 1 to 64 characters")
-        return {k.replace("\x00", ""): v.replace("\x00", "") if isinstance(v, str) else v for k, v in segments.items()}
-
-    @field_validator("submitted_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return as_utc(value)
 
     @model_validator(mode="after")
     def _score_fits_type(self) -> ResponseCreate:

@@ -11,6 +11,7 @@ from api.errors import ErrorResponse
 from api.examples import example
 from api.filters import FilterDep
 from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
+from vocengine.validation import Text
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
 # LookupError (no such account) becomes 404 in api.errors.
@@ -25,7 +26,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     responses=NOT_FOUND | example("account"),
     summary="An account's health",
 )
-def get_account(account_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey) -> AccountReport:
+def get_account(account_id: Text, engine: EngineDep, f: FilterDep, _key: ReadKey) -> AccountReport:
     """Each contact's comments, sentiment and status; the account's status is its worst contact's."""
     return account_health(engine, account_id, f)
 
@@ -37,7 +38,7 @@ def get_account(account_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey)
     summary="Whether to ask this contact for a review now",
 )
 def get_review_eligibility(
-    account_id: str, contact_id: str, engine: EngineDep, f: FilterDep, _key: ReadKey
+    account_id: Text, contact_id: Text, engine: EngineDep, f: FilterDep, _key: ReadKey
 ) -> ReviewEligibility:
     """Yes only if this contact's own recent experience is positive and no other contact of the same account
     is having a bad one; the reasons say why not."""

@@ -15,6 +15,7 @@ from api.examples import example
 from api.limits import abandoned
 from vocengine.active import ActiveAnalyzer
 from vocengine.schemas import CommentAnalysis
+from vocengine.validation import FreeText
 
 router = APIRouter(prefix="/analyze", tags=["analyze"])
 # Texts analysed between two looks at whether the request was abandoned: a few encoder batches.
@@ -26,7 +27,8 @@ class AnalyzeRequest(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"texts": ["Sales were great. Onboarding was a nightmare."]}]},
     )
-    texts: list[str] = Field(
+    # Not stored, but the analysis echoes the text: a lone surrogate could not be encoded in the answer.
+    texts: list[FreeText] = Field(
         min_length=1,
         description="1 to VOCENGINE_MAX_ANALYZE_TEXTS (100) comments of at most VOCENGINE_MAX_ANALYZE_CHARS "
         "(20,000) characters each",

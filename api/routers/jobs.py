@@ -13,9 +13,10 @@ from api.errors import ErrorResponse
 from api.examples import example
 from vocengine.store import jobs
 from vocengine.store.tables import Job, JobStatus, as_utc
+from vocengine.validation import INT32_MAX, Text
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="a job's id")]
+JobId = Annotated[int, Path(ge=1, le=INT32_MAX, description="a job's id")]
 
 
 class JobProgress(BaseModel):
@@ -74,11 +75,11 @@ def public(job: Job) -> JobPublic:
 def list_jobs(
     engine: EngineDep,
     _key: AdminKey,
-    kind: str | None = None,
+    kind: Text | None = None,
     status: JobStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[
-        int | None, Query(ge=1, le=2**31 - 1, description="only jobs with a smaller id (the next page)")
+        int | None, Query(ge=1, le=INT32_MAX, description="only jobs with a smaller id (the next page)")
     ] = None,
 ) -> list[JobPublic]:
     found = jobs.list_jobs(engine, kind=kind, status=status.value if status else None, limit=limit, before=before)

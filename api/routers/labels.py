@@ -7,17 +7,18 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import AnalyzerDep, EngineDep, LabelKey, RuntimeDep, who
-from api.errors import ApiError, ErrorDetail
+from api.errors import NOT_FOUND, ApiError, ErrorDetail
 from api.examples import example
 from vocengine.learning import labels
 from vocengine.learning.label_queue import label_queue
 from vocengine.store.tables import ApiKey, Label
 from vocengine.usecases.labels import add_label
+from vocengine.validation import Id, Index
 
 router = APIRouter(tags=["labels"])
 
@@ -51,8 +52,15 @@ def _store(runtime: RuntimeDep, values: labels.LabelValues, key: ApiKey, **targe
     return _public(label)
 
 
-@router.put("/responses/{response_id}/labels", response_model=LabelPublic, summary="Label a whole comment")
-def label_response(response_id: int, values: labels.LabelValues, runtime: RuntimeDep, key: LabelKey) -> LabelPublic:
+@router.put(
+    "/responses/{response_id}/labels",
+    response_model=LabelPublic,
+    responses={404: NOT_FOUND},
+    summary="Label a whole comment",
+)
+def label_response(
+    response_id: Annotated[Id, Path()], values: labels.LabelValues, runtime: RuntimeDep, key: LabelKey
+) -> LabelPublic:
     """The correct sentiment, emotions or touchpoint of the comment as a whole. Stored as a new row with
     who and when; earlier labels stay in the history. Fields left out keep their earlier label."""
     return _store(runtime, values, key, response_id=response_id)
@@ -61,10 +69,15 @@ def label_response(response_id: int, values: labels.LabelValues, runtime: Runtim
 @router.put(
     "/responses/{response_id}/sentences/{index}/labels",
     response_model=LabelPublic,
+    responses={404: NOT_FOUND},
     summary="Label one sentence of a comment",
 )
 def label_sentence(
-    response_id: int, index: int, values: labels.LabelValues, runtime: RuntimeDep, key: LabelKey
+    response_id: Annotated[Id, Path()],
+    index: Annotated[Index, Path()],
+    values: labels.LabelValues,
+    runtime: RuntimeDep,
+    key: LabelKey,
 ) -> LabelPublic:
     """Sentences are numbered from 0 as `GET /v1/responses/{id}` lists them; the response must be scored."""
     return _store(runtime, values, key, response_id=response_id, sentence_index=index)

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, EngineDep, RuntimeDep
-from api.errors import ApiError
+from api.errors import CONFLICT, NOT_FOUND, ApiError
 from api.examples import example
 from vocengine.learning import registry
 from vocengine.store.tables import Job, ModelVersion, as_utc
 from vocengine.usecases import models
+from vocengine.validation import Text, UtcDateTime
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -59,7 +60,7 @@ class RescoreJobPublic(_Utc):
 
 
 class RescoreRequest(BaseModel):
-    since: datetime | None = Field(None, description="only responses submitted since then")
+    since: UtcDateTime | None = Field(None, description="only responses submitted since then")
 
 
 def _public(version: ModelVersion) -> ModelVersionPublic:
@@ -99,7 +100,13 @@ def rescore_jobs(runtime: RuntimeDep, _key: AdminKey) -> list[RescoreJobPublic]:
     return [_job(j) for j in models.rescore_jobs(runtime)]
 
 
-@router.post("/rescore", response_model=RescoreJobPublic, status_code=202, summary="Rescore stored responses")
+@router.post(
+    "/rescore",
+    response_model=RescoreJobPublic,
+    status_code=202,
+    responses={409: CONFLICT},
+    summary="Rescore stored responses",
+)
 def start_rescore(body: RescoreRequest, runtime: RuntimeDep, _key: AdminKey) -> RescoreJobPublic:
     """Rescore stored responses that another model version scored, with the active version, in the
     background (a job the worker runs when the queue is empty); asking again while it is open answers the
@@ -110,7 +117,12 @@ def start_rescore(body: RescoreRequest, runtime: RuntimeDep, _key: AdminKey) -> 
         raise ApiError(409, str(exc)) from exc
 
 
-@router.post("/rollback", response_model=ModelVersionPublic, summary="Go back to the version active before")
+@router.post(
+    "/rollback",
+    response_model=ModelVersionPublic,
+    responses={409: CONFLICT},
+    summary="Go back to the version active before",
+)
 def rollback(runtime: RuntimeDep, _key: AdminKey) -> ModelVersionPublic:
     try:
         return _public(models.rollback_model(runtime))
@@ -121,17 +133,22 @@ def rollback(runtime: RuntimeDep, _key: AdminKey) -> ModelVersionPublic:
 @router.get(
     "/{version_id}",
     response_model=ModelVersionDetail,
-    responses=example("model"),
+    responses={404: NOT_FOUND, **example("model")},
     summary="One version with its evaluation report",
 )
-def get_model(version_id: str, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
+def get_model(version_id: Text, engine: EngineDep, _key: AdminKey) -> ModelVersionDetail:
     version = registry.get_version(engine, version_id)
     return ModelVersionDetail(**_public(version).model_dump(), report=version.report)
 
 
-@router.post("/{version_id}/promote", response_model=ModelVersionPublic, summary="Make a version active")
+@router.post(
+    "/{version_id}/promote",
+    response_model=ModelVersionPublic,
+    responses={404: NOT_FOUND, 409: CONFLICT},
+    summary="Make a version active",
+)
 def promote(
-    version_id: str,
+    version_id: Text,
     runtime: RuntimeDep,
     _key: AdminKey,
     force: Annotated[bool, Query(description="promote even a version the evaluation gate rejected")] = False,

@@ -6,7 +6,7 @@ import base64
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +18,7 @@ from vocengine.ingest import DuplicateInBatch, ResponseCreate
 from vocengine.store.responses import ResponseQuery
 from vocengine.store.tables import Source, Status, as_utc
 from vocengine.usecases import responses as usecase
+from vocengine.validation import INT32_MAX, Id, Servable, Text, UtcDateTime
 
 router = APIRouter(prefix="/responses", tags=["responses"])
 
@@ -66,8 +67,9 @@ class ResponseSummary(BaseModel):
     persona: str | None
     account_id: str | None
     contact_id: str | None
-    segments: dict[str, Any]
-    score: float | None
+    # Served, not trusted: a row stored before input was checked may hold a lone surrogate or NaN here.
+    segments: Annotated[dict[str, Any], Servable]
+    score: Annotated[float | None, Servable]
     score_type: str | None
     language: str | None
     status: str = Field(description="pending, processing, done or failed")
@@ -172,11 +174,14 @@ def _encode_cursor(last_id: int) -> str:
 
 def _decode_cursor(cursor: str) -> int:
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except ValueError as exc:
-        raise ApiError(
-            422, "cursor is not one this API gave out", [ErrorDetail(field="cursor", message="invalid")]
-        ) from exc
+        last_id = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except ValueError:
+        last_id = 0
+    # A response id is an `integer` column: anything else was not given out here (and a too large one
+    # would overflow SQLite's binding).
+    if not 1 <= last_id <= INT32_MAX + 1:
+        raise ApiError(422, "cursor is not one this API gave out", [ErrorDetail(field="cursor", message="invalid")])
+    return last_id
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -187,7 +192,7 @@ def _summary(row: Any) -> dict[str, Any]:
 
 class RequeueRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-11-20T00:00:00Z"}]})
-    since: datetime | None = Field(None, description="only responses received since then")
+    since: UtcDateTime | None = Field(None, description="only responses received since then")
     source: Source | None = Field(None, description="only responses of this source")
 
 
@@ -207,19 +212,19 @@ def requeue(body: RequeueRequest, runtime: RuntimeDep, _key: AdminKey) -> Requeu
 def list_responses(
     runtime: RuntimeDep,
     _key: ReadKey,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
-    source: str | None = None,
-    channel: str | None = None,
-    persona: str | None = None,
-    account_id: str | None = None,
-    contact_id: str | None = None,
+    date_from: UtcDateTime | None = None,
+    date_to: UtcDateTime | None = None,
+    source: Text | None = None,
+    channel: Text | None = None,
+    persona: Text | None = None,
+    account_id: Text | None = None,
+    contact_id: Text | None = None,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    stage: str | None = None,
-    touchpoint: str | None = None,
-    segment: Annotated[list[str], Query(description="name:value, repeatable")] = [],  # noqa: B006
+    stage: Text | None = None,
+    touchpoint: Text | None = None,
+    segment: Annotated[list[Text], Query(description="name:value, repeatable")] = [],  # noqa: B006
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    cursor: Text | None = None,
 ) -> ResponsePage:
     query = ResponseQuery(
         date_from=date_from, date_to=date_to, source=source, channel=channel, persona=persona,
@@ -238,7 +243,7 @@ def list_responses(
     responses={**example("response"), 404: {"model": ErrorResponse}},
     summary="One response with its full analysis",
 )
-def get_response(response_id: int, runtime: RuntimeDep, _key: ReadKey) -> ResponseDetail:
+def get_response(response_id: Annotated[Id, Path()], runtime: RuntimeDep, _key: ReadKey) -> ResponseDetail:
     view = usecase.response_detail(runtime, response_id)
     in_force = [
         LabelInForce(

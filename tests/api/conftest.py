@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -24,3 +25,17 @@ def service(db_engine: Engine, tiny_analyzer: Any, service_settings: Settings):
     service, stop = serve(Runtime(service_settings, engine=db_engine, analyzer=tiny_analyzer))
     yield service
     stop()
+
+
+# Cases the contract test (test_contract.py) ran, per database, for the summary.
+CONTRACT_CASES: Counter[str] = Counter()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    CASES = CONTRACT_CASES
+    for database in ("sqlite", "postgresql"):
+        if CASES[database]:
+            terminalreporter.write_line(
+                f"OpenAPI contract (schemathesis): {CASES[database]} cases over "
+                f"{CASES[f'{database} operations']} operations on {database}"
+            )

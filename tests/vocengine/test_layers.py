@@ -12,7 +12,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 # Lowest first. A module may import modules of its own layer or a lower one, never a higher one.
 LAYERS: list[tuple[str, ...]] = [
-    ("vocengine", "vocengine.errors", "vocengine.settings", "vocengine.schemas"),
+    ("vocengine", "vocengine.errors", "vocengine.settings", "vocengine.schemas", "vocengine.validation"),
     ("vocengine.text",),
     ("vocengine.model",),
     ("vocengine.journey",),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from vocengine.errors import JourneyMapError
 from vocengine.journey.learned import NONE
+from vocengine.validation import unstorable
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -147,6 +148,12 @@ def parse_journey_map(data: object, source: str = "<data>") -> JourneyMap:
         raise JourneyMapError(
             "E201", source=source, field="(top level)", detail="expected a mapping with name and stages"
         )
+    # The definition is stored as it came (a JSON column): what no database can store or serve back (a lone
+    # surrogate, NUL, NaN), anywhere in it, is refused before its shape is checked.
+    found = unstorable(data)
+    if found:
+        field, detail = found
+        raise JourneyMapError("E201", source=source, field=field or "(top level)", detail=detail)
     try:
         return JourneyMap.model_validate(data)
     except ValidationError as exc:

@@ -28,6 +28,7 @@ from vocengine.journey.maps import JourneyMap
 from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import CommentResult, Label, Response, as_utc, sentence_result, utcnow
 from vocengine.text.language import LanguageDetector
+from vocengine.validation import FreeText, Text
 
 Task = Literal["sentiment", "emotion", "touchpoint"]
 TASKS: tuple[Task, ...] = ("sentiment", "emotion", "touchpoint")
@@ -48,7 +49,7 @@ class LabelValues(BaseModel):
     emotions: list[str] | None = Field(
         None, max_length=28, description='GoEmotions labels that apply; ["neutral"] for none'
     )
-    touchpoint: str | None = Field(
+    touchpoint: Text | None = Field(
         None, max_length=64, description=f'a touchpoint id of the active journey map, or "{NONE}" for none of these'
     )
 
@@ -87,7 +88,7 @@ class TextLabel(LabelValues):
             "examples": [{"text": "The Paw Plan renewal letter came a month late.", "touchpoint": "renewal"}]
         },
     )
-    text: str = Field(min_length=1, max_length=2000)
+    text: FreeText = Field(min_length=1, max_length=2000)
 
     @field_validator("text")
     @classmethod

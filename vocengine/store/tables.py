@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     text,
 )
 from sqlalchemy import UniqueConstraint as Unique
@@ -39,6 +40,28 @@ def utcnow() -> datetime:
 def as_utc(value: datetime | None) -> datetime | None:
     """A timestamp with its zone: SQLite hands back the stored UTC wall time without one."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp column that takes and gives aware datetimes in UTC on every database. SQLite keeps no
+    offset: it stored the wall time it was given (so 09:30+05:00 read back as 09:30 UTC) and gave back naive
+    values, which broke the API's promise of a zone on every datetime. PostgreSQL needs neither step."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return as_utc(value)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":  # psycopg gives aware values already: no Python call per row
+            return self.impl_instance.result_processor(dialect, coltype)
+        return super().result_processor(dialect, coltype)
 
 
 def emotion_column(label: str) -> str:
@@ -84,8 +107,8 @@ class Response(SQLModel, table=True):
     source: str = Field(max_length=16)
     external_id: str = Field(max_length=200)
     text: str = Field(sa_column=Column(Text, nullable=False))
-    submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
     channel: str | None = Field(default=None, max_length=100)
     persona: str | None = Field(default=None, max_length=100)
     account_id: str | None = Field(default=None, max_length=200)
@@ -99,9 +122,9 @@ class Response(SQLModel, table=True):
     attempts: int = 0
     lease_expiries: int = 0
     claimed_by: str | None = Field(default=None, max_length=100)
-    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
-    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    processed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class JourneyMapVersion(SQLModel, table=True):
@@ -111,7 +134,7 @@ class JourneyMapVersion(SQLModel, table=True):
     name: str = Field(max_length=200)
     fingerprint: str = Field(max_length=32, index=True)
     definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
     active: bool = False
 
 
@@ -125,8 +148,8 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16, index=True, unique=True)
     key_hash: str = Field(max_length=64)
     scopes: str = Field(max_length=200, description="comma-separated: ingest, read, label, admin")
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class CommentResult(SQLModel, table=True):
@@ -145,7 +168,7 @@ class CommentResult(SQLModel, table=True):
     p_neutral: float | None = None
     p_positive: float | None = None
     analysis: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 # Sentence-level analysis. The response's filter fields are copied onto each sentence (they never
@@ -173,7 +196,7 @@ sentence_result = Table(
     Column("journey_map_id", Integer, ForeignKey("journey_map_version.id")),
     # float16 sentence embedding: a new journey map re-assigns touchpoints without re-running the encoder.
     Column("embedding", LargeBinary),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
     Column("source", String(16), nullable=False),
     Column("channel", String(100)),
     Column("persona", String(100)),
@@ -225,7 +248,7 @@ class Label(SQLModel, table=True):
     # Fixed at the first label of a text by a hash of the text: the gate's held-out labels never train.
     split: str = Field(max_length=8)
     labelled_by: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class ModelStatus(enum.StrEnum):
@@ -248,8 +271,8 @@ class ModelVersion(SQLModel, table=True):
     labels_used: int = 0
     metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    promoted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    promoted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class JobStatus(enum.StrEnum):
@@ -296,7 +319,7 @@ class Job(SQLModel, table=True):
     attempts: int = 0
     lease_expiries: int = 0
     claimed_by: str | None = Field(default=None, max_length=100)
-    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
