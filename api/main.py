@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import RequestTimeLimit
-from api.routers import accounts, analyze, health, insights, jobs, journey_maps, labels, models, responses
+from api.routers import accounts, analyze, connectors, health, insights, jobs, journey_maps, labels, models, responses
 from api.state import ServiceState
 from vocengine.runtime import Runtime
 from vocengine.store.journeys import ensure_active
@@ -29,7 +29,8 @@ vocengine turns free-text customer feedback into a customer journey map.
 
 * Survey tools and ticket systems **push responses** (`ingest` scope); each is stored before it is scored.
 * CX leads **query** how customers feel at each stage and touchpoint, per persona, over time (`read` scope).
-* Every endpoint but `/health` needs an API key (`vocengine keys create --scope read`), sent as `X-API-Key`.
+* Every endpoint but `/health` needs an API key (`vocengine keys create --scope read`), sent as `X-API-Key`;
+  but `/v1/connectors/*`, which tools (Typeform, Zendesk, ...) call with their own signature instead.
 * Limits (README, "Limits"): a rate per key (429 with Retry-After), a time limit per request (504), a full
   scoring queue refuses ingest (503 with Retry-After; nothing is dropped), bodies over the size limit (413).
 * Every error has one shape: `{"error": {"code", "message", "details": [{"field", "index", "message"}]}}`.
@@ -80,7 +81,7 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestTimeLimit, seconds=settings.request_timeout_seconds)
     app.include_router(health.router)
-    routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs)
+    routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs, connectors)
     for router in (module.router for module in routers):
         errors.document_statuses(router)
         app.include_router(router, prefix="/v1")

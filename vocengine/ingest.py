@@ -13,10 +13,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vocengine.settings import get_settings
+from vocengine.store.db import write_transaction
+from vocengine.store.queue import LEASES, RESPONSE
 from vocengine.store.tables import Response, ScoreType, Source, Status, utcnow
 from vocengine.text.redact import Redact, clean_and_redact, personal_data_in
 from vocengine.validation import Finite, FreeText, Scalar, Text, UtcDateTime
@@ -211,3 +213,27 @@ def store_responses(engine: Engine, items: Sequence[ResponseCreate], redact: Red
         Accepted(index=i, id=inserted.get(key) or existing[key], duplicate=key not in inserted)
         for i, key in enumerate(keys)
     ]
+
+
+def revise_response(engine: Engine, response_id: int, item: ResponseCreate, redact: Redact) -> bool:
+    """Stored response `response_id` brought up to `item`, a later version of it from its source (Delighted
+    sends the score, then the comment): a changed text is stored (cleaned and redacted) and the response goes
+    back in the queue, attempts reset, to be scored again (its old analysis stays until then; a claim on it is
+    released, so a worker scoring the old text cannot complete it); a changed score is stored as it is.
+    Whether anything changed."""
+    text = storable_text(item.text, redact)
+    score_type = item.score_type.value if item.score_type else None
+    with write_transaction(engine) as connection:
+        row = connection.execute(
+            select(RESPONSE.c.text, RESPONSE.c.score, RESPONSE.c.score_type).where(RESPONSE.c.id == response_id)
+        ).one()
+        values: dict[str, Any] = {}
+        if (row.score, row.score_type) != (item.score, score_type):
+            values |= {"score": item.score, "score_type": score_type}
+        if row.text != text:
+            values |= LEASES.released(
+                text=text, status=Status.pending.value, attempts=0, lease_expiries=0, last_error=None
+            )
+        if values:
+            connection.execute(update(RESPONSE).where(RESPONSE.c.id == response_id).values(values))
+    return bool(values)

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = PROJECT_ROOT / "models"
+
+
+class FormFields(BaseModel):
+    """Which question of one form (survey) holds the free text and which the score; a field not named is found
+    by the connector's default (README, "Connecting survey and ticket tools")."""
+
+    model_config = ConfigDict(extra="forbid")
+    text_field: str | None = Field(None, description="the id (or ref) of the question whose answer is the text")
+    score_field: str | None = Field(None, description="the id (or ref) of the question whose answer is the score")
+    score_type: Literal["nps", "csat"] | None = Field(None, description="what the score is; default by question type")
 
 
 class Settings(BaseSettings):
@@ -95,6 +106,29 @@ class Settings(BaseSettings):
     holdout_percent: int = Field(
         20, ge=5, le=50, description="share of labelled texts held out (fixed by a hash of the text) for the gate"
     )
+
+    # Inbound connectors (POST /v1/connectors/{tool}): each tool signs with its own secret; a connector whose
+    # secret is unset answers 404 (README, "Connecting survey and ticket tools").
+    typeform_secret: SecretStr | None = Field(None, description="the secret of the Typeform webhook")
+    zendesk_secret: SecretStr | None = Field(None, description="the signing secret of the Zendesk webhook")
+    intercom_secret: SecretStr | None = Field(None, description="the client secret of the Intercom app")
+    delighted_secret: SecretStr | None = Field(None, description="the secret of the Delighted webhook")
+    surveymonkey_client_id: str | None = Field(None, description="the SurveyMonkey app's client id")
+    surveymonkey_secret: SecretStr | None = Field(None, description="the SurveyMonkey app's client secret")
+    surveymonkey_token: SecretStr | None = Field(None, description="an access token to read responses")
+    surveymonkey_api_url: str = Field("https://api.surveymonkey.com/v3", description="where responses are read")
+    qualtrics_secret: SecretStr | None = Field(
+        None, description="the token the Qualtrics event subscription's URL carries (?token=...)"
+    )
+    qualtrics_token: SecretStr | None = Field(None, description="a Qualtrics API token (X-API-TOKEN) to read responses")
+    qualtrics_api_url: str | None = Field(None, description="your data center's API, e.g. https://iad1.qualtrics.com")
+    connector_forms: dict[str, FormFields] = Field(
+        default_factory=dict, description='JSON: form or survey id -> {"text_field", "score_field", "score_type"}'
+    )
+    connector_max_age_seconds: int = Field(
+        300, ge=0, description="a signed timestamp older (or newer) than this is refused with 401; 0: not checked"
+    )
+    connector_fetch_timeout_seconds: float = Field(10.0, gt=0, description="a call to a tool's API to read a response")
 
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"

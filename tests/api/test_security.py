@@ -36,6 +36,9 @@ ENDPOINTS = [
     ("GET", "/v1/jobs", "admin"),
     ("GET", "/v1/jobs/1", "admin"),
 ]
+# Tools call these with their own signature over the body, never an API key (tests/api/test_connectors.py).
+CONNECTORS = [("POST", f"/v1/connectors/{tool}") for tool in
+              ("typeform", "zendesk", "intercom", "delighted", "surveymonkey", "qualtrics")]  # fmt: skip
 EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
                        "{version_id}": "x", "{job_id}": "1"}  # fmt: skip
 
@@ -52,7 +55,15 @@ def test_the_list_above_covers_every_route_of_the_app():
         for placeholder, value in EXAMPLE_PATH_VALUES.items():
             path = path.replace(placeholder, value)
         routes |= {(method.upper(), path) for method in operations}
-    assert routes == {(method, path) for method, path, _ in ENDPOINTS}
+    assert routes == {(method, path) for method, path, _ in ENDPOINTS} | set(CONNECTORS)
+
+
+@pytest.mark.parametrize(("method", "path"), CONNECTORS)
+def test_a_connector_takes_no_api_key_in_place_of_its_signature(service, method, path):
+    """Unconfigured: 404; configured or not, a key of any scope stores nothing without the tool's signature."""
+    with service.client("admin") as client:
+        reply = client.request(method, path, json={})
+    assert reply.status_code == 404 and reply.json()["error"]["code"] == "connector_not_configured"
 
 
 def test_every_endpoint_but_health_needs_a_key(service):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from vocengine.jobs import JobKind
+from vocengine.jobs.connector_fetch import ConnectorFetch
 from vocengine.jobs.reassign import ReassignMap
 from vocengine.jobs.rescore import Rescore
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap())}
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch())}

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from vocengine.errors import QueueFull
-from vocengine.ingest import Accepted, ResponseCreate
+from vocengine.ingest import Accepted, ResponseCreate, revise_response
 from vocengine.ingest import store_responses as insert_responses
 from vocengine.learning.labels import EffectiveLabel, effective_labels
 from vocengine.runtime import Runtime
@@ -28,6 +28,16 @@ def store_responses(
     if respect_queue_limit:
         check_queue(runtime)
     return insert_responses(runtime.engine, items, runtime.redactor)
+
+
+def store_or_revise(runtime: Runtime, item: ResponseCreate) -> tuple[int, bool, bool]:
+    """`item` stored as `store_responses` stores it, or, when its (source, external_id) is stored already, that
+    response revised to it (`vocengine.ingest.revise_response`: a changed text is redacted and scored again):
+    for a source that sends the same response again as it changes. (id, whether new, whether revised)."""
+    [accepted] = store_responses(runtime, [item])
+    if not accepted.duplicate:
+        return accepted.id, True, False
+    return accepted.id, False, revise_response(runtime.engine, accepted.id, item, runtime.redactor)
 
 
 def check_queue(runtime: Runtime) -> None:
