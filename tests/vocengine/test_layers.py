@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("vocengine.journey",),
     ("vocengine.analyzer", "vocengine.io", "vocengine.bench", "vocengine.bench_redact"),
     ("vocengine.store", "vocengine.ingest"),
-    ("vocengine.insights", "vocengine.learning", "vocengine.active"),
+    ("vocengine.insights", "vocengine.learning", "vocengine.active", "vocengine.alerts"),
     ("vocengine.runtime",),
     ("vocengine.usecases", "vocengine.jobs", "vocengine.worker"),
     ("vocengine.cli", "vocengine.bench_service", "vocengine.__main__"),

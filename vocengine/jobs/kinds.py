@@ -5,5 +5,6 @@ from __future__ import annotations
 from vocengine.jobs import JobKind
 from vocengine.jobs.reassign import ReassignMap
 from vocengine.jobs.rescore import Rescore
+from vocengine.jobs.spikes import SpikeAlerts
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap())}
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap(), SpikeAlerts())}
