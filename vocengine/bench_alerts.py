@@ -6,8 +6,10 @@ alert arriving at a receiver, on a fresh database with the real models.
    each scored batch, writing the alerts and their outbox messages: responses and rule checks per second,
    ms per worker batch;
 2. delivery: messages per second from the outbox to a receiver on loopback (signed, over keep-alive HTTP);
-3. latency: responses pushed one at a time through the real API, with the worker running as `vocengine
-   serve` runs it (default poll intervals), to the moment their alert reaches the receiver: p50/p95.
+3. latency: responses pushed one at a time, at random moments, through the real API, with the worker running
+   as `vocengine serve` runs it (default poll interval), to the moment their alert reaches the receiver:
+   p50/p95. An idle worker looks at the queue every `worker_poll_seconds` (0.5 s), which is most of it; its
+   deliverer is woken as soon as a batch's alerts commit.
 """
 
 from __future__ import annotations
@@ -173,7 +175,10 @@ def bench_latency(runtime: Runtime, receiver: Receiver, samples: int, serve: Ser
     times = []
     try:
         with httpx.Client(base_url=base_url, headers={"X-API-Key": key}, timeout=60) as client:
+            rng = random.Random(7)
             for i in range(samples):
+                # Pushes at random moments of the worker's poll cycle, not in step with it.
+                time.sleep(rng.uniform(0, runtime.settings.worker_poll_seconds))
                 item = {"source": "chat", "external_id": f"latency-{i}", "text": "The renewal call was a mess.",
                         "persona": "latency"}  # fmt: skip
                 sent = time.perf_counter()

@@ -62,17 +62,21 @@ class ScoringWorker:
         analyzer, map_id = self.runtime.active.current()
         scored = score(analyzer, map_id, claimed)
         if scored.comments:
+            fired: list[int] = []
             queue.complete(
                 engine, self.name, scored.comments, scored.sentences, scored.languages,
-                after=lambda connection, ids: self._fire_alerts(connection, ids, analyzer.journey),
+                after=lambda connection, ids: fired.append(self._fire_alerts(connection, ids, analyzer.journey)),
             )  # fmt: skip
+            if any(fired) and self._deliverer is not None:
+                self._deliverer.wake()  # committed: their messages go now, not at the deliverer's next poll
         if scored.errors:
             log.warning("%d responses failed to score: %s", len(scored.errors), next(iter(scored.errors.values())))
             queue.fail(engine, self.name, scored.errors, settings.worker_max_attempts)
         return len(claimed)
 
-    def _fire_alerts(self, connection: Connection, ids: set[int], journey: JourneyMap) -> None:
-        outbox.fire(connection, evaluate_batch(connection, sorted(ids), journey), self.settings.webhook_retry_hours)
+    def _fire_alerts(self, connection: Connection, ids: set[int], journey: JourneyMap) -> int:
+        firings = evaluate_batch(connection, sorted(ids), journey)
+        return len(outbox.fire(connection, firings, self.settings.webhook_retry_hours))
 
     def _schedule_spikes(self) -> None:
         # A look at the job table at most every few seconds, not on every idle round.

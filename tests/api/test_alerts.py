@@ -459,3 +459,25 @@ def test_response_match_on_emotions_stage_and_owner(service):
         (f"response:{ids[0]}", "onboarding-team", ["anger"]),
         (f"response:{ids[1]}", "cs-team", ["disgust", "sadness"]),
     ]
+
+
+def test_the_running_worker_scores_fires_and_delivers_in_the_background(db_engine, tiny_analyzer, service_settings):
+    """As `vocengine serve` runs: the embedded worker thread scores, and its deliverer thread sends."""
+    from tests.support.service import serve
+    from vocengine.runtime import Runtime
+
+    running, stop = serve(Runtime(service_settings, engine=db_engine, analyzer=tiny_analyzer), run_worker=True)
+    receiver = Receiver().start()
+    try:
+        with running.client("admin") as client:
+            make_rule(client, {"kind": "response_match", "personas": ["admin"]})
+            register(client, receiver)
+        [response_id] = push(running, [item(1, persona="admin")])
+        deadline = time.monotonic() + 30
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [message] = receiver.payloads()
+        assert message["data"]["subject"] == f"response:{response_id}"
+    finally:
+        receiver.stop()
+        stop()

@@ -61,6 +61,11 @@ class Deliverer:
         self.lease_seconds = settings.webhook_timeout_seconds * 3 + 30
         self._pool = ThreadPoolExecutor(settings.webhook_concurrency, thread_name_prefix="vocengine-webhook")
         self.stop_event = threading.Event()
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Messages were just queued: look now instead of at the end of the poll interval."""
+        self._wake.set()
 
     def send(self, message: Message) -> Outcome:
         now = datetime.now(UTC)
@@ -119,12 +124,14 @@ class Deliverer:
         while not self.stop_event.is_set():
             try:
                 if self.run_once() == 0:
-                    self.stop_event.wait(poll_seconds)
+                    self._wake.wait(poll_seconds)
+                    self._wake.clear()
             except Exception:  # noqa: BLE001 - the database may be briefly away; keep delivering
                 log.exception("webhook delivery round failed; retrying")
                 self.stop_event.wait(min(5.0, poll_seconds * 4))
 
     def close(self) -> None:
         self.stop_event.set()
+        self._wake.set()
         self._pool.shutdown(wait=False)
         self.client.close()
