@@ -99,6 +99,7 @@ def fire(connection: Connection, firings: Sequence[Firing], retry_hours: float) 
     messages, in the caller's transaction. The ids of the alerts written."""
     written = []
     now = utcnow()
+    endpoints: Sequence[Any] | None = None  # read once, at the first new alert
     for firing in firings:
         values = {
             "rule_id": firing.rule_id, "rule_version": firing.rule_version, "kind": firing.kind,
@@ -111,11 +112,10 @@ def fire(connection: Connection, firings: Sequence[Firing], retry_hours: float) 
         if alert_id is None:
             continue
         written.append(int(alert_id))
-        endpoints = connection.execute(
-            select(ENDPOINT.c.id, ENDPOINT.c.format).where(
-                ENDPOINT.c.enabled.is_(True), or_(ENDPOINT.c.owner.is_(None), ENDPOINT.c.owner == firing.owner)
-            )
-        ).all()
+        if endpoints is None:
+            endpoints = connection.execute(
+                select(ENDPOINT.c.id, ENDPOINT.c.format, ENDPOINT.c.owner).where(ENDPOINT.c.enabled.is_(True))
+            ).all()
         document = {**values, "id": alert_id}
         rows = [
             {
@@ -131,6 +131,7 @@ def fire(connection: Connection, firings: Sequence[Firing], retry_hours: float) 
                 "created_at": now,
             }  # fmt: skip
             for e in endpoints
+            if e.owner is None or e.owner == firing.owner
         ]
         if rows:
             connection.execute(insert(DELIVERY), rows)
