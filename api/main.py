@@ -16,7 +16,21 @@ from fastapi import FastAPI
 
 from api import errors
 from api.limits import RequestTimeLimit
-from api.routers import accounts, analyze, connectors, health, insights, jobs, journey_maps, labels, models, responses
+from api.routers import (
+    accounts,
+    alert_rules,
+    alerts,
+    analyze,
+    connectors,
+    health,
+    insights,
+    jobs,
+    journey_maps,
+    labels,
+    models,
+    responses,
+    webhooks,
+)
 from api.state import ServiceState
 from vocengine.runtime import Runtime
 from vocengine.store.journeys import ensure_active
@@ -81,7 +95,20 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestTimeLimit, seconds=settings.request_timeout_seconds)
     app.include_router(health.router)
-    routers = (responses, analyze, insights, accounts, journey_maps, labels, models, jobs, connectors)
+    routers = (
+        responses,
+        analyze,
+        insights,
+        accounts,
+        journey_maps,
+        labels,
+        models,
+        jobs,
+        alert_rules,
+        alerts,
+        webhooks,
+        connectors,
+    )
     for router in (module.router for module in routers):
         errors.document_statuses(router)
         app.include_router(router, prefix="/v1")

@@ -130,6 +130,29 @@ class Settings(BaseSettings):
     )
     connector_fetch_timeout_seconds: float = Field(10.0, gt=0, description="a call to a tool's API to read a response")
 
+    # Alerts and webhooks (README "Alerts and webhooks").
+    alert_spike_interval_seconds: float = Field(
+        900.0, gt=0, description="how often a worker evaluates the spike rules, when it is idle"
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="a receiver that has not answered by then is retried"
+    )
+    webhook_retry_hours: float = Field(
+        24.0, gt=0, description="a message is retried (exponential backoff with jitter) this long, then marked failed"
+    )
+    webhook_backoff_base_seconds: float = Field(
+        5.0, gt=0, description="the wait before the first retry, doubled each time"
+    )
+    webhook_backoff_max_seconds: float = Field(3600.0, gt=0, description="the longest wait between two attempts")
+    webhook_batch_size: int = Field(32, gt=0, description="messages a worker claims and sends together")
+    webhook_concurrency: int = Field(4, gt=0, description="messages one worker sends at once")
+    webhook_allow_loopback: bool = Field(
+        False, description="let webhook URLs reach loopback addresses (tests, a receiver on the same machine)"
+    )
+    webhook_allow_private: bool = Field(
+        False, description="let webhook URLs reach private networks (10/8, 172.16/12, 192.168/16, fc00::/7)"
+    )
+
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from vocengine.settings import Settings
 from vocengine.store.tables import ApiKey, utcnow
 
 ENDPOINTS = [
@@ -35,12 +36,30 @@ ENDPOINTS = [
     ("POST", "/v1/responses/requeue", "admin"),
     ("GET", "/v1/jobs", "admin"),
     ("GET", "/v1/jobs/1", "admin"),
+    ("POST", "/v1/alert-rules", "admin"),
+    ("GET", "/v1/alert-rules", "admin"),
+    ("GET", "/v1/alert-rules/1", "admin"),
+    ("PUT", "/v1/alert-rules/1", "admin"),
+    ("DELETE", "/v1/alert-rules/1", "admin"),
+    ("GET", "/v1/alerts", "admin"),
+    ("POST", "/v1/webhooks", "admin"),
+    ("GET", "/v1/webhooks", "admin"),
+    ("GET", "/v1/webhooks/1", "admin"),
+    ("DELETE", "/v1/webhooks/1", "admin"),
+    ("GET", "/v1/webhooks/1/deliveries", "admin"),
 ]
 # Tools call these with their own signature over the body, never an API key (tests/api/test_connectors.py).
 CONNECTORS = [("POST", f"/v1/connectors/{tool}") for tool in
               ("typeform", "zendesk", "intercom", "delighted", "surveymonkey", "qualtrics")]  # fmt: skip
 EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
-                       "{version_id}": "x", "{job_id}": "1"}  # fmt: skip
+                       "{version_id}": "x", "{job_id}": "1", "{rule_id}": "1", "{endpoint_id}": "1"}  # fmt: skip
+
+
+@pytest.fixture
+def service_settings() -> Settings:
+    # Every endpoint is asked without a key below: more than the default limit of failures per address.
+    return Settings(touchpoint_threshold=-1.0, max_batch_items=50, max_body_bytes=256 * 1024, worker_batch_size=8,
+                    auth_failures_per_minute=0)  # fmt: skip
 
 
 def test_the_list_above_covers_every_route_of_the_app():

@@ -18,10 +18,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("vocengine.journey",),
     ("vocengine.analyzer", "vocengine.io", "vocengine.bench", "vocengine.bench_redact"),
     ("vocengine.store", "vocengine.ingest"),
-    ("vocengine.insights", "vocengine.learning", "vocengine.active", "vocengine.connectors"),
+    ("vocengine.insights", "vocengine.learning", "vocengine.active", "vocengine.connectors", "vocengine.alerts"),
     ("vocengine.runtime",),
     ("vocengine.usecases", "vocengine.jobs", "vocengine.worker"),
-    ("vocengine.cli", "vocengine.bench_service", "vocengine.__main__"),
+    ("vocengine.cli", "vocengine.bench_service", "vocengine.bench_alerts", "vocengine.__main__"),
 ]
 # Only the command line, the top layer, may start the API or the training code.
 OUTSIDE = ("api", "training")

@@ -41,6 +41,40 @@ def cmd_bench_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_in_thread(runtime: Any) -> tuple[str, Any]:
+    """The API with its embedded worker on a free loopback port, in a thread of this process."""
+    import socket
+    import threading
+    import time
+
+    from api.main import create_app
+    from api.server import build_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = build_server(create_app(runtime, run_worker=True), runtime.settings, port=port, log_level="warning")
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+
+    def stop() -> None:
+        server.should_exit = True
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+def cmd_bench_alerts(args: argparse.Namespace) -> int:
+    from vocengine.bench_alerts import run_alerts_benchmark
+
+    run_alerts_benchmark(
+        serve=_serve_in_thread,
+        database_url=args.database_url, responses=args.responses, messages=args.messages, samples=args.samples,
+        out=args.json,
+    )  # fmt: skip
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     bench = sub.add_parser("bench", help="measure throughput, latency and memory against the naive way")
     bench.add_argument("--comments", type=int, default=2000)
@@ -69,3 +103,13 @@ def add_parsers(sub: Any) -> None:
     redact.add_argument("--cap", type=float, default=20.0, help="seconds after which a slow step stops growing")
     redact.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     redact.set_defaults(func=cmd_bench_redact)
+
+    alerts = sub.add_parser(
+        "bench-alerts", help="alert evaluation, webhook delivery, and push-to-alert latency on a fresh database"
+    )
+    alerts.add_argument("--database-url", default=None, help="default: a new SQLite file in a temporary folder")
+    alerts.add_argument("--responses", type=int, default=1000, help="responses scored, then evaluated by the rules")
+    alerts.add_argument("--messages", type=int, default=2000, help="webhook messages delivered to a local receiver")
+    alerts.add_argument("--samples", type=int, default=50, help="responses pushed one at a time for the latency")
+    alerts.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    alerts.set_defaults(func=cmd_bench_alerts)

@@ -6,5 +6,6 @@ from vocengine.jobs import JobKind
 from vocengine.jobs.connector_fetch import ConnectorFetch
 from vocengine.jobs.reassign import ReassignMap
 from vocengine.jobs.rescore import Rescore
+from vocengine.jobs.spikes import SpikeAlerts
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch())}
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch(), SpikeAlerts())}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,9 +104,11 @@ def complete(
     comments: Sequence[dict[str, Any]],
     sentences: Sequence[dict[str, Any]],
     languages: dict[int, str],
+    after: Callable[[Connection, set[int]], object] | None = None,
 ) -> set[int]:
     """Write the analysis of the claimed rows that are still this worker's and mark them done, in one
-    transaction. Rows whose lease ran out and were taken by another worker are skipped: counted once."""
+    transaction. Rows whose lease ran out and were taken by another worker are skipped: counted once.
+    `after(connection, ids)` runs last in that transaction (the alerts of the batch commit with it)."""
     ids = [c["response_id"] for c in comments]
     with write_transaction(engine) as connection:
         ours = LEASES.still_mine(connection, worker, ids)
@@ -130,6 +132,8 @@ def complete(
             ),
             [{"rid": rid, "lang": languages.get(rid)} for rid in ours],
         )
+        if after is not None:
+            after(connection, ours)
     return ours
 
 

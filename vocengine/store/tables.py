@@ -323,3 +323,100 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
     started_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+# -- alerts and webhooks (issue 12) -----------------------------------------------------------------
+
+
+class AlertRule(SQLModel, table=True):
+    """A condition that fires alerts (`vocengine.alerts.rules` validates `condition` by its `kind`). Every
+    change makes a new `version`; an alert records the version that fired it."""
+
+    __tablename__ = "alert_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32, description="spike, contact_at_risk or response_match")
+    condition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    enabled: bool = True
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Alert(SQLModel, table=True):
+    """One firing of a rule with its evidence (figures and example sentences, redacted as stored). The same
+    rule fires once per subject and period: `dedupe_key` is unique."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        Index("ix_alert_rule", "rule_id", "id"),
+        Index("ix_alert_dedupe_key", "dedupe_key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # No foreign key: an alert outlives its rule (deleting a rule keeps what it fired).
+    rule_id: int
+    rule_version: int
+    kind: str = Field(max_length=32)
+    subject: str = Field(max_length=300, description="what it is about: touchpoint:x, account:y, response:42")
+    period: str = Field(max_length=32, description="the ISO week of a spike, the day of an account's change")
+    dedupe_key: str = Field(max_length=400)
+    owner: str | None = Field(default=None, max_length=100, description="the team that owns the subject")
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A receiver of alerts. Its secret signs every message (Standard Webhooks) and so is kept as it is."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    secret: str = Field(max_length=100)
+    owner: str | None = Field(default=None, max_length=100, description="only alerts of this team; null: all")
+    format: str = Field(default="standard", max_length=16, description="standard or slack")
+    enabled: bool = True
+    description: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class DeliveryStatus(enum.StrEnum):
+    pending = "pending"  # waiting for its next attempt (`next_attempt_at`)
+    sending = "sending"  # held by a worker for a lease
+    delivered = "delivered"
+    failed = "failed"  # retried until `give_up_at`, or kept killing its workers
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The outbox: one message of one alert to one endpoint, written in the transaction that fires the alert,
+    sent after it by a worker (leased like the queue, `vocengine.store.leases`). `body` is fixed when the row
+    is written, and `message_id` is the webhook-id of every attempt, so a receiver drops repeats."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Unique("endpoint_id", "alert_id", name="uq_webhook_delivery_endpoint_alert"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_endpoint", "endpoint_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), nullable=False)
+    )
+    alert_id: int = Field(sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False))
+    message_id: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default=DeliveryStatus.pending.value, max_length=16)
+    attempts: int = 0
+    lease_expiries: int = 0
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claim_expires_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    next_attempt_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    give_up_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
