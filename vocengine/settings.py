@@ -96,6 +96,14 @@ class Settings(BaseSettings):
         20, ge=5, le=50, description="share of labelled texts held out (fixed by a hash of the text) for the gate"
     )
 
+    # Honest numbers in the insights: below these volumes nothing is claimed or ranked.
+    insight_min_volume: int = Field(
+        30, ge=2, description="responses negative about a touchpoint or stage before a key driver is claimed"
+    )
+    insight_min_support: int = Field(
+        10, ge=2, description="comments or contacts negative at each end of a cross-stage link before it is tested"
+    )
+
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
 

@@ -38,8 +38,8 @@ STAGE_OF = {tp.id: stage.id for stage, tp in JOURNEY.touchpoints()}
 
 @dataclass(frozen=True)
 class Sentence:
-    """One analysed sentence. `at` names a touchpoint of JOURNEY and sets the stage too; `stage` alone
-    places it in a stage with no touchpoint. `shown` are the emotions whose emotion_mask bit is set."""
+    """One analysed sentence. `at` names a touchpoint of JOURNEY and sets the stage too (`stage` beside it
+    places a touchpoint of another map); `stage` alone places it in a stage with no touchpoint. `shown` are the emotions whose emotion_mask bit is set."""
 
     sentiment: str | None = "neutral"
     at: str | None = None
@@ -73,6 +73,8 @@ class Feedback:
         account_id: str | None = None,
         contact_id: str | None = None,
         segments: Mapping[str, Any] | None = None,
+        score: float | None = None,
+        score_type: str | None = None,
     ) -> int:
         shared = {
             "source": source,
@@ -89,6 +91,8 @@ class Feedback:
                     submitted_at=occurred_at,
                     received_at=occurred_at,
                     segments=dict(segments or {}),
+                    score=score,
+                    score_type=score_type,
                     status="done",
                     attempts=1,
                     **shared,
