@@ -59,7 +59,9 @@ def get_journey(engine: EngineDep, runtime: RuntimeDep, analyzer: AnalyzerDep, f
     """The active journey map in stage order, every stage and touchpoint with volume, sentiment, top emotions
     and its defining moment (positive, negative, neutral or mixed; null under 5 sentences)."""
     active, _ = analyzer.current()
-    return as_json(journey_curve(engine, active.journey, f, cache=runtime.frame_cache))
+    report = journey_curve(engine, active.journey, f, cache=runtime.frame_cache)
+    # Unset fields are the plan fields of a map without owners or targets: its report stays as it was.
+    return Response(content=report.model_dump_json(exclude_unset=True), media_type="application/json")
 
 
 @router.get(
