@@ -34,6 +34,27 @@ JOURNEY = JourneyMap(
     ],
 )
 STAGE_OF = {tp.id: stage.id for stage, tp in JOURNEY.touchpoints()}
+# JOURNEY with owners and targets: onboarding should be a moment of delight.
+PLANNED = JourneyMap.model_validate(
+    {
+        "name": "planned",
+        "stages": [
+            {"id": "onboarding", "name": "Onboarding", "owner": "cs", "target": {"moment": "positive"},
+             "touchpoints": [
+                 {"id": "setup", "name": "Setup", "description": "d", "target": {"moment": "positive", "min_net_sentiment": 30}},
+                 {"id": "training", "name": "Training", "description": "d", "owner": "enablement",
+                  "target": {"min_net_sentiment": 0}},
+             ]},
+            {"id": "support", "name": "Support", "owner": "support",
+             "touchpoints": [
+                 {"id": "tickets", "name": "Tickets", "description": "d", "target": {"moment": "neutral"}},
+                 {"id": "billing", "name": "Billing", "description": "d", "owner": "finance",
+                  "target": {"moment": "mixed", "min_net_sentiment": -10}},
+             ]},
+            {"id": "renewal", "name": "Renewal", "touchpoints": [{"id": "contract", "name": "C", "description": "d"}]},
+        ],
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

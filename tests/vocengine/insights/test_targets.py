@@ -4,31 +4,10 @@ import json
 
 from sqlalchemy import Engine
 
-from tests.vocengine.insights.builders import JOURNEY, Feedback, s
+from tests.vocengine.insights.builders import JOURNEY, PLANNED, Feedback, s
 from vocengine.insights.filters import InsightFilter
 from vocengine.insights.journey import journey_curve, journey_curve_sql
-from vocengine.journey.maps import JourneyMap, Target
-
-PLANNED = JourneyMap.model_validate(
-    {
-        "name": "planned",
-        "stages": [
-            {"id": "onboarding", "name": "Onboarding", "owner": "cs", "target": {"moment": "positive"},
-             "touchpoints": [
-                 {"id": "setup", "name": "Setup", "description": "d", "target": {"moment": "positive", "min_net_sentiment": 30}},
-                 {"id": "training", "name": "Training", "description": "d", "owner": "enablement",
-                  "target": {"min_net_sentiment": 0}},
-             ]},
-            {"id": "support", "name": "Support", "owner": "support",
-             "touchpoints": [
-                 {"id": "tickets", "name": "Tickets", "description": "d", "target": {"moment": "neutral"}},
-                 {"id": "billing", "name": "Billing", "description": "d", "owner": "finance",
-                  "target": {"moment": "mixed", "min_net_sentiment": -10}},
-             ]},
-            {"id": "renewal", "name": "Renewal", "touchpoints": [{"id": "contract", "name": "C", "description": "d"}]},
-        ],
-    }
-)  # fmt: skip
+from vocengine.journey.maps import Target
 
 
 def test_journey_holds_each_point_against_its_target(engine: Engine, feedback: Feedback) -> None:
