@@ -2,7 +2,9 @@
 earlier stages were negative for the same unit more often than chance would have them.
 
 For each later stage S and each touchpoint A of a stage before it in the map, over the units (comments, or
-contacts: all of a contact's comments together) with a scored sentence the filter lets through:
+contacts: all of a contact's comments together) with scored sentences both at A and at S that the filter lets
+through (a unit that never speaks of A could not have been negative there, and would make any stage look
+linked to it):
     lift = P(negative at A | negative at S) / P(negative at A | not negative at S),
 a risk ratio: 1 is chance, 2 means A's pain is twice as common where S hurts. Its 95% interval is the
 delta method on log(lift) (Katz; a zero cell adds 0.5 to each), its p-value Fisher's exact test, one-sided,
@@ -34,7 +36,7 @@ Unit = Literal["comment", "contact"]
 DEFAULT_MIN_SUPPORT = 10
 RECIPE = (
     "lift = P(negative at earlier touchpoint | negative at later stage) / P(same | not negative at later stage), "
-    "per comment and per contact; 95% interval: delta method on log(lift); p: one-sided Fisher exact test, "
+    "per comment and per contact, over the units with sentences at both; 95% interval: delta method on log(lift); p: one-sided Fisher exact test, "
     "Benjamini-Hochberg adjusted over every pair tested; tested only with >= min_support units negative at "
     "each end; stage order from the journey map."
 )
@@ -47,7 +49,7 @@ class Link(BaseModel):
     earlier_touchpoint_name: str = Field(description="Its display name.")
     later_stage: str = Field(description="The later stage id.")
     later_stage_name: str = Field(description="Its display name.")
-    units: int = Field(description="Units counted (comments or contacts with scored feedback).")
+    units: int = Field(description="Units with scored sentences at both the earlier touchpoint and the later stage.")
     later_negative: int = Field(description="Units negative at the later stage.")
     earlier_negative: int = Field(description="Units negative at the earlier touchpoint.")
     both: int = Field(description="Units negative at both: the support.")
@@ -87,12 +89,13 @@ def journey_links(
         comments = Comments.of(frame, frame.select(f))
         contact_of_comment, contacts = _contacts(connection, comments.ids)
     contact_of_row = contact_of_comment[comments.of_row]
-    matrices: dict[Unit, tuple[NDArray[np.bool_], NDArray[np.bool_]]] = {
-        "comment": (comments.indicators("touchpoint", NEGATIVE), comments.indicators("stage", NEGATIVE)),
-        "contact": (
-            comments.indicators("touchpoint", NEGATIVE, contact_of_row, contacts),
-            comments.indicators("stage", NEGATIVE, contact_of_row, contacts),
-        ),
+    matrices: dict[Unit, tuple[NDArray[np.bool_], ...]] = {
+        unit: tuple(
+            comments.indicators(column, sentiment, *mapping)
+            for column in ("touchpoint", "stage")
+            for sentiment in (NEGATIVE, None)
+        )
+        for unit, mapping in _unit_mappings(contact_of_row, contacts)
     }
     counts: dict[Unit, int] = {"comment": len(comments.ids), "contact": contacts}
     tp_index = frame.categorical["touchpoint"].index
@@ -108,9 +111,11 @@ def journey_links(
                 tp_code = tp_index.get(touchpoint.id)
                 if tp_code is None:
                     continue
-                for unit, (by_touchpoint, by_stage) in matrices.items():
-                    n = counts[unit]
-                    exposed, hit = by_stage[:, stage_code], by_touchpoint[:, tp_code]
+                for unit, (tp_negative, tp_spoken, stage_negative, stage_spoken) in matrices.items():
+                    both_spoken = tp_spoken[:, tp_code] & stage_spoken[:, stage_code]
+                    n = int(both_spoken.sum())
+                    exposed = stage_negative[:, stage_code] & both_spoken
+                    hit = tp_negative[:, tp_code] & both_spoken
                     n1, k = int(exposed.sum()), int(hit.sum())
                     if n1 < min_support or k < min_support or n1 >= n:
                         continue
@@ -158,6 +163,12 @@ def journey_links(
         tested=len(links),
         links=significant + rest,
     )
+
+
+def _unit_mappings(
+    contact_of_row: NDArray[np.intp], contacts: int
+) -> list[tuple[Unit, tuple[()] | tuple[NDArray[np.intp], int]]]:
+    return [("comment", ()), ("contact", (contact_of_row, contacts))]
 
 
 def _contacts(connection: Connection, comment_ids: NDArray[np.int64]) -> tuple[NDArray[np.intp], int]:
