@@ -99,3 +99,9 @@ def test_drivers_follow_the_filter(engine: Engine, feedback: Feedback) -> None:
     feedback.add(s("positive", at="setup"), score=10, score_type="nps", persona="buyer")
     report = key_drivers(engine, JOURNEY, InsightFilter(persona="buyer"), "nps", min_volume=1)
     assert (report.overall.value, report.overall.n) == (100.0, 1)
+
+
+def test_an_empty_database_claims_nothing(engine: Engine) -> None:
+    report = key_drivers(engine, JOURNEY, InsightFilter(), "nps")
+    assert (report.overall.n, report.overall.value) == (0, None)
+    assert all(not d.claimed for d in report.touchpoints + report.stages) and report.models[0].n == 0

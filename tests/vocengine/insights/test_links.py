@@ -79,3 +79,8 @@ def test_nothing_is_tested_under_the_minimum_support(engine: Engine, feedback: F
     plant_comments(feedback, 20, planted=True, seed=5)
     report = journey_links(engine, JOURNEY, InsightFilter(), min_support=10)
     assert (report.tested, report.links, report.comments) == (0, [], 20)
+
+
+def test_an_empty_database_tests_nothing(engine: Engine) -> None:
+    report = journey_links(engine, JOURNEY, InsightFilter())
+    assert (report.comments, report.contacts, report.tested, report.links) == (0, 0, 0, [])
