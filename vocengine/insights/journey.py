@@ -255,7 +255,7 @@ def _hold_against_targets(journey: JourneyMap, report: JourneyReport) -> None:
     for owner, points in owners.items():
         judged = [p for p in points if p.target_gap is not None and p.target_gap.meets is not None]
         missed = [p for p in judged if p.target_gap is not None and p.target_gap.meets is False]
-        gaps = {p.id: p.target_gap.net_gap or 0.0 if p.target_gap else 0.0 for p in judged}
+        gaps = {p.id: (p.target_gap.net_gap or 0.0) if p.target_gap else 0.0 for p in judged}
         missed.sort(key=lambda p: gaps[p.id])
         summaries.append(
             OwnerGap(
