@@ -9,7 +9,8 @@ score (1-5). Per touchpoint and per stage:
   - removal impact: the overall outcome minus the outcome with those comments removed, i.e. share negative
     × (mean when negative − mean otherwise): how much of the overall number they cost;
   - regression impact: one OLS of the outcome on every touchpoint's negative and positive indicators
-    (heteroskedasticity-robust HC3 errors, for a bounded outcome), another on the stages'; each coefficient
+    (heteroskedasticity-robust HC3 errors, for a bounded outcome; `stats.ols_hc3`, statsmodels' numbers
+    computed over the distinct indicator patterns), another on the stages'; each coefficient
     with its 95% interval and p-value, Benjamini-Hochberg adjusted over the model's terms. A coefficient
     separates a touchpoint from the others mentioned with it, which the plain difference does not.
 Nothing is claimed under `min_volume` comments negative about a point: it enters no model and gets no
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine, select
@@ -44,7 +44,7 @@ DEFAULT_MIN_VOLUME = 30
 RECIPE = (
     "unit: one scored response; outcome: NPS in points (promoter +100, passive 0, detractor -100) or CSAT 1-5; "
     "negative about X: a negative sentence at X. difference: Welch t interval; removal impact: overall minus "
-    "outcome without those responses; regression: OLS (statsmodels, HC3 errors) of the outcome on per-touchpoint "
+    "outcome without those responses; regression: OLS (HC3 errors, as statsmodels) of the outcome on per-touchpoint "
     "(per-stage) negative and positive indicators with >= min_volume responses, Benjamini-Hochberg adjusted "
     "p-values, 95% intervals; ranked: negative coefficient with adjusted p < 0.05, by coefficient x share negative."
 )
@@ -246,11 +246,10 @@ def _regression(
     n = len(y)
     if not terms or n <= len(terms) + 1:
         return {}, RegressionFit(level=level, n=n, terms=0, r_squared=None, adjusted_r_squared=None, intercept=None)
-    x = np.column_stack([np.ones(n)] + [column.astype(np.float64) for _, _, column in terms])
-    result = sm.OLS(y, x).fit(cov_type="HC3")
-    params = np.asarray(result.params, dtype=np.float64)
-    bounds = np.asarray(result.conf_int(alpha=stats.ALPHA), dtype=np.float64)
-    p_values = np.nan_to_num(np.asarray(result.pvalues, dtype=np.float64), nan=1.0)
+    result = stats.ols_hc3(y, np.column_stack([column for _, _, column in terms]))
+    params = result.params
+    bounds = np.column_stack([result.ci_low, result.ci_high])
+    p_values = np.nan_to_num(result.p_values, nan=1.0)
     adjusted = [1.0, *stats.benjamini_hochberg(p_values[1:].tolist())]
 
     def coefficient(i: int) -> Coefficient:
@@ -269,8 +268,8 @@ def _regression(
         level=level,
         n=n,
         terms=len(terms),
-        r_squared=round(float(result.rsquared), stats.DIGITS),
-        adjusted_r_squared=round(float(result.rsquared_adj), stats.DIGITS),
+        r_squared=round(result.r_squared, stats.DIGITS),
+        adjusted_r_squared=round(result.adjusted_r_squared, stats.DIGITS),
         intercept=intercept,
     )
     return coefficients, fit
