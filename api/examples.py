@@ -87,6 +87,9 @@ def main() -> None:
     paths = {
         "emotions": "/v1/emotions?group_by=stage,persona",
         "journey": "/v1/journey",
+        "journey_links": "/v1/journey/links",
+        "drivers": "/v1/drivers?outcome=nps",
+        "accounts": "/v1/accounts",
         "moments": "/v1/moments?limit=2",
         "trends": "/v1/trends?interval=week",
         "account": f"/v1/accounts/{account}",

@@ -51,6 +51,9 @@ QUERIES = [
     # A segment condition is resolved to response ids in SQL before the in-memory columns answer.
     "/v1/emotions?group_by=stage&segment=region:EMEA",
     "/v1/accounts/account-7",
+    "/v1/accounts?status=quiet_risk",
+    "/v1/drivers?outcome=nps",
+    "/v1/journey/links",
     "/v1/accounts/account-7/contacts/contact-7-1/review-eligibility",
     "/v1/responses?limit=50",
     "/v1/responses?persona=admin&stage=onboarding&limit=50",
@@ -158,7 +161,11 @@ def fill_to(engine: Engine, comments: int, chunk: int = 2000) -> int:
                 attrs = {"persona": rng.choice(PERSONAS), "source": rng.choice(SOURCES),
                          "channel": rng.choice(CHANNELS), "account_id": f"account-{account}",
                          "contact_id": f"contact-{account}-{rng.randint(0, 5)}"}  # fmt: skip
-                response = {**responses[source_id], **attrs, "id": rid, "external_id": f"copy-{rid}",
+                # Every other copy carries an NPS, for the key drivers query to have an outcome to explain.
+                score = (
+                    {"score": rng.randint(0, 10), "score_type": "nps"} if k % 2 else {"score": None, "score_type": None}
+                )
+                response = {**responses[source_id], **attrs, **score, "id": rid, "external_id": f"copy-{rid}",
                             "submitted_at": occurred, "segments": {"region": rng.choice(["EMEA", "AMER", "APAC"])}}  # fmt: skip
                 new_responses.append(response)
                 new_comments.append({**results[source_id], "response_id": rid})

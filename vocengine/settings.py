@@ -153,6 +153,14 @@ class Settings(BaseSettings):
         False, description="let webhook URLs reach private networks (10/8, 172.16/12, 192.168/16, fc00::/7)"
     )
 
+    # Honest numbers in the insights: below these volumes nothing is claimed or ranked.
+    insight_min_volume: int = Field(
+        30, ge=2, description="responses negative about a touchpoint or stage before a key driver is claimed"
+    )
+    insight_min_support: int = Field(
+        10, ge=2, description="comments or contacts negative at each end of a cross-stage link before it is tested"
+    )
+
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from api.deps import EngineDep, ReadKey
+from api.deps import AnalyzerDep, EngineDep, ReadKey
 from api.errors import ErrorResponse
 from api.examples import example
 from api.filters import FilterDep
-from vocengine.insights.accounts import AccountReport, ReviewEligibility, account_health, review_eligibility
+from vocengine.insights.accounts import (
+    AccountReport,
+    AccountsReport,
+    ReviewEligibility,
+    Standing,
+    account_health,
+    accounts_standing,
+    review_eligibility,
+)
 from vocengine.validation import Text
 
 router = APIRouter(prefix="/accounts", tags=["accounts"])
@@ -18,6 +26,22 @@ router = APIRouter(prefix="/accounts", tags=["accounts"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "no stored response of this account"}
 }
+
+
+@router.get("", response_model=AccountsReport, responses=example("accounts"), summary="Accounts at risk, loud or quiet")
+def get_accounts(
+    engine: EngineDep,
+    analyzer: AnalyzerDep,
+    f: FilterDep,
+    _key: ReadKey,
+    status: Annotated[
+        Standing | None, Query(description="only accounts with a contact of this status", examples=["quiet_risk"])
+    ] = None,
+) -> AccountsReport:
+    """Every account's contacts over the last 90 days (or the dates given), worst first: at_risk (negative),
+    quiet_risk (mostly neutral where the journey map's target moment is positive), mixed, healthy."""
+    active, _ = analyzer.current()
+    return accounts_standing(engine, active.journey, f, status=status)
 
 
 @router.get(

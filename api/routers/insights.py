@@ -7,12 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from api.deps import AnalyzerDep, EngineDep, ReadKey, RuntimeDep
+from api.deps import AnalyzerDep, EngineDep, ReadKey, RuntimeDep, SettingsDep
 from api.errors import ApiError, ErrorDetail
 from api.examples import example
 from api.filters import FilterDep
+from vocengine.insights.drivers import DriversReport, Outcome, key_drivers
 from vocengine.insights.emotions import EmotionReport, emotions_by
 from vocengine.insights.journey import JourneyReport, journey_curve
+from vocengine.insights.links import LinksReport, journey_links
 from vocengine.insights.moments import MomentsReport, moments
 from vocengine.insights.trends import TrendReport, trends
 
@@ -59,7 +61,51 @@ def get_journey(engine: EngineDep, runtime: RuntimeDep, analyzer: AnalyzerDep, f
     """The active journey map in stage order, every stage and touchpoint with volume, sentiment, top emotions
     and its defining moment (positive, negative, neutral or mixed; null under 5 sentences)."""
     active, _ = analyzer.current()
-    return as_json(journey_curve(engine, active.journey, f, cache=runtime.frame_cache))
+    report = journey_curve(engine, active.journey, f, cache=runtime.frame_cache)
+    # Unset fields are the plan fields of a map without owners or targets: its report stays as it was.
+    return Response(content=report.model_dump_json(exclude_unset=True), media_type="application/json")
+
+
+@router.get(
+    "/journey/links",
+    response_model=LinksReport,
+    responses=example("journey_links"),
+    summary="Earlier touchpoints negative with a later stage more often than chance",
+)
+def get_journey_links(
+    engine: EngineDep, runtime: RuntimeDep, analyzer: AnalyzerDep, settings: SettingsDep, f: FilterDep, _key: ReadKey
+) -> Response:
+    """For comments and contacts negative at a later stage, the earlier touchpoints negative for the same
+    comment or contact: lift (1 is chance) with its 95% interval, Fisher p-values adjusted by
+    Benjamini-Hochberg over every pair tested; pairs under the minimum support are not tested."""
+    active, _ = analyzer.current()
+    report = journey_links(engine, active.journey, f, min_support=settings.insight_min_support,
+                           cache=runtime.frame_cache)  # fmt: skip
+    return as_json(report)
+
+
+@router.get(
+    "/drivers",
+    response_model=DriversReport,
+    responses=example("drivers"),
+    summary="Key drivers of NPS or CSAT per touchpoint and stage",
+)
+def get_drivers(
+    engine: EngineDep,
+    runtime: RuntimeDep,
+    analyzer: AnalyzerDep,
+    settings: SettingsDep,
+    f: FilterDep,
+    _key: ReadKey,
+    outcome: Annotated[Outcome, Query(description="the responses' score type", examples=["nps"])] = "nps",
+) -> Response:
+    """Per touchpoint and stage: volume, the outcome of responses negative about it against the rest, the
+    removal impact, and OLS coefficients (95% intervals, adjusted p-values). Nothing is claimed under the
+    minimum volume; only significant drivers are ranked. `recipe` says how each figure is made."""
+    active, _ = analyzer.current()
+    report = key_drivers(engine, active.journey, f, outcome, min_volume=settings.insight_min_volume,
+                         cache=runtime.frame_cache)  # fmt: skip
+    return as_json(report)
 
 
 @router.get(

@@ -12,20 +12,28 @@ A contact may be asked for a public review only when their own recent experience
 (net sentiment ≥ REVIEW_MIN_NET over the last REVIEW_WINDOW_DAYS, from at least REVIEW_MIN_COMMENTS
 comments) and no other contact of the account is at risk over the last AT_RISK_WINDOW_DAYS: asking a
 happy user while a colleague is angry invites a public reply from the colleague.
+
+Quiet risk (`accounts_standing`): neutral is the hidden threat where the journey map wants delight. Over the
+last QUIET_WINDOW_DAYS (or the filter's dates), a contact not at risk whose sentences at the stages and
+touchpoints with target moment `positive` are at least QUIET_MIN_SENTENCES and mostly neutral with 95%
+confidence (the Wilson interval of the neutral share lies above QUIET_NEUTRAL_SHARE, a half) is `quiet_risk`:
+nothing there is bad enough to complain about, and nothing earns loyalty.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, RowMapping, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, RowMapping, case, false, func, or_, select
 
-from vocengine.insights import measures
+from vocengine.insights import measures, stats
 from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply, response
 from vocengine.insights.measures import SentimentDistribution
+from vocengine.insights.stats import Estimate
+from vocengine.journey.maps import JourneyMap
 from vocengine.store.tables import sentence_result
 
 AT_RISK_NET = -20.0
@@ -36,6 +44,10 @@ REVIEW_WINDOW_DAYS = 90
 REVIEW_MIN_NET = 20.0
 REVIEW_MIN_COMMENTS = 1
 AT_RISK_WINDOW_DAYS = 30
+
+QUIET_WINDOW_DAYS = 90
+QUIET_MIN_SENTENCES = 5
+QUIET_NEUTRAL_SHARE = 0.5
 
 Status = Literal["at_risk", "mixed", "healthy"]
 SEVERITY: dict[Status, int] = {"at_risk": 0, "mixed": 1, "healthy": 2}
@@ -208,3 +220,119 @@ def _measures(f: InsightFilter) -> AnySelect:
 def _utc(value: datetime) -> datetime:
     # SQLite hands back the stored UTC wall time without an offset; PostgreSQL, in the session's zone.
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Standing = Literal["at_risk", "quiet_risk", "mixed", "healthy"]
+STANDING_SEVERITY: dict[Standing, int] = {"at_risk": 0, "quiet_risk": 1, "mixed": 2, "healthy": 3}
+
+
+class ContactStanding(BaseModel):
+    contact_id: str | None = Field(description="The contact; null for feedback that named no contact.")
+    status: Standing = Field(description="at_risk, quiet_risk, mixed or healthy.")
+    comments: int = Field(description="Comments in the window with at least one scored sentence.")
+    sentences: int = Field(description="Scored sentences in the window.")
+    net_sentiment: float = Field(description="% positive − % negative sentences (−100..100).")
+    negative_share: Estimate = Field(description="Share of the sentences that are negative (Wilson interval).")
+    neutral_share_where_positive_expected: Estimate = Field(
+        description="Share neutral of the sentences at stages and touchpoints whose target moment is positive; "
+        "n is those sentences."
+    )
+    last_occurred_at: datetime = Field(description="When the contact's latest feedback in the window occurred (UTC).")
+
+
+class AccountStanding(BaseModel):
+    account_id: str = Field(description="The account.")
+    status: Standing = Field(description="Its worst contact's status.")
+    at_risk_contacts: int = Field(description="Contacts at risk.")
+    quiet_risk_contacts: int = Field(description="Contacts quietly at risk: flat where delight is the target.")
+    sentences: int = Field(description="Scored sentences of the account in the window.")
+    contacts: list[ContactStanding] = Field(description="Every contact with feedback in the window, worst first.")
+
+
+class AccountsReport(BaseModel):
+    date_from: datetime = Field(description="Start of the window (inclusive, UTC).")
+    date_to: datetime = Field(description="End of the window (exclusive, UTC).")
+    positive_target: list[str] = Field(
+        description="The stages and touchpoints whose target moment is positive: where neutral is a risk."
+    )
+    min_sentences: int = Field(description="Sentences there a contact needs before it is called quietly at risk.")
+    accounts: list[AccountStanding] = Field(description="The accounts asked for, worst first.")
+
+
+def accounts_standing(
+    conn: Connection | Engine,
+    journey: JourneyMap,
+    f: InsightFilter,
+    status: Standing | None = None,
+    now: datetime | None = None,
+) -> AccountsReport:
+    """Every account's contacts over the window, at risk and quietly at risk beside each other; with
+    `status`, only the accounts with at least one contact of that status."""
+    now = _utc(now) if now is not None else datetime.now(UTC)
+    date_to = f.date_to or now
+    date_from = f.date_from or date_to - timedelta(days=QUIET_WINDOW_DAYS)
+    window = f.model_copy(update={"date_from": date_from, "date_to": date_to})
+    stages = [stage.id for stage in journey.stages if stage.target and stage.target.moment == "positive"]
+    touchpoints = [tp.id for _, tp in journey.touchpoints() if tp.target and tp.target.moment == "positive"]
+    expected: ColumnElement[bool] = or_(sr.stage.in_(stages), sr.touchpoint.in_(touchpoints)) if (
+        stages or touchpoints) else false()  # fmt: skip
+    query = select(
+        sr.account_id,
+        sr.contact_id,
+        measures.sentence_count(),
+        measures.comment_count(),
+        *measures.sentiment_counts(),
+        func.count(case((expected, 1))).label("expected"),
+        func.count(case((expected & (sr.sentiment == "neutral"), 1))).label("expected_neutral"),
+        func.max(sr.occurred_at).label("last_occurred_at"),
+    )
+    query = apply(query, window).where(sr.account_id.is_not(None)).group_by(sr.account_id, sr.contact_id)
+    by_account: dict[str, list[ContactStanding]] = {}
+    with reading(conn) as connection:
+        for row in connection.execute(query).mappings():
+            by_account.setdefault(row["account_id"], []).append(_standing(row))
+    accounts = []
+    for account_id, contacts in by_account.items():
+        contacts.sort(key=lambda c: (STANDING_SEVERITY[c.status], c.net_sentiment, c.contact_id or ""))
+        if status is not None and all(c.status != status for c in contacts):
+            continue
+        accounts.append(
+            AccountStanding(
+                account_id=account_id,
+                status=contacts[0].status,
+                at_risk_contacts=sum(c.status == "at_risk" for c in contacts),
+                quiet_risk_contacts=sum(c.status == "quiet_risk" for c in contacts),
+                sentences=sum(c.sentences for c in contacts),
+                contacts=contacts,
+            )
+        )
+    accounts.sort(
+        key=lambda a: (STANDING_SEVERITY[a.status], -a.at_risk_contacts, -a.quiet_risk_contacts, a.account_id)
+    )
+    return AccountsReport(
+        date_from=date_from,
+        date_to=date_to,
+        positive_target=[*stages, *touchpoints],
+        min_sentences=QUIET_MIN_SENTENCES,
+        accounts=accounts,
+    )
+
+
+def _standing(row: RowMapping) -> ContactStanding:
+    sentiment = measures.distribution(row)
+    expected, neutral = int(row["expected"]), int(row["expected_neutral"])
+    status: Standing = contact_status(sentiment)
+    neutral_share = stats.rate(neutral, expected)
+    mostly_neutral = neutral_share.ci_low is not None and neutral_share.ci_low > QUIET_NEUTRAL_SHARE
+    if status != "at_risk" and expected >= QUIET_MIN_SENTENCES and mostly_neutral:
+        status = "quiet_risk"
+    return ContactStanding(
+        contact_id=row["contact_id"],
+        status=status,
+        comments=int(row["comments"]),
+        sentences=sentiment.total,
+        net_sentiment=cast(float, sentiment.net()),
+        negative_share=stats.rate(sentiment.negative, sentiment.total),
+        neutral_share_where_positive_expected=neutral_share,
+        last_occurred_at=_utc(row["last_occurred_at"]),
+    )

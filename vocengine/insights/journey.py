@@ -28,7 +28,7 @@ from vocengine.insights.connection import AnySelect, reading
 from vocengine.insights.filters import InsightFilter, apply, resolve_segments
 from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of, sentiment_fields
 from vocengine.insights.measures import EmotionScore, Record, SentimentDistribution
-from vocengine.journey.maps import JourneyMap
+from vocengine.journey.maps import JourneyMap, Stage, Target, Touchpoint
 from vocengine.model.labels import EMOTION_LABELS, SENTIMENT_LABELS
 from vocengine.store.tables import emotion_column, sentence_result
 
@@ -57,6 +57,19 @@ def defining_moment(sentiment: SentimentDistribution) -> Moment | None:
     return "mixed"
 
 
+class TargetGap(BaseModel):
+    net_gap: float | None = Field(
+        description="net_sentiment − target min_net_sentiment (negative: short of it); null without either."
+    )
+    meets_net: bool | None = Field(description=f"net_gap ≥ 0; null without it or under {MIN_SENTENCES} sentences.")
+    moment_meets: bool | None = Field(
+        description="Whether the defining moment meets the target moment (positive: positive; neutral: neutral or "
+        "positive; mixed: anything but negative); null without a target moment or a defining moment."
+    )
+    meets: bool | None = Field(description="Every part that can be judged holds; null when none can be.")
+    sentences: int = Field(description="The sentences the gap is measured on.")
+
+
 class JourneyPoint(BaseModel):
     id: str = Field(description="The stage or touchpoint id in the journey map.")
     name: str = Field(description="Its display name.")
@@ -68,6 +81,23 @@ class JourneyPoint(BaseModel):
     defining_moment: Moment | None = Field(
         description=f"negative, positive, neutral (flat) or mixed; null under {MIN_SENTENCES} sentences."
     )
+
+    # Set only when the map gives some stage or touchpoint an owner or a target, so that the report of a map
+    # without them is unchanged (the API leaves unset fields out).
+    owner: str | None = Field(None, description="The team that delivers it (a touchpoint without one: its stage's).")
+    target: Target | None = Field(None, description="The ideal it is held against, from the journey map.")
+    target_gap: TargetGap | None = Field(None, description="How far it is from its target; null without one.")
+
+
+class OwnerGap(BaseModel):
+    owner: str | None = Field(description="The owning team; null for touchpoints with none.")
+    touchpoints: int = Field(description="Its touchpoints in the map.")
+    with_target: int = Field(description="Of those, the ones with a target.")
+    judged: int = Field(description=f"Targeted touchpoints with at least {MIN_SENTENCES} sentences to judge.")
+    missed: int = Field(description="Judged touchpoints that miss their target.")
+    missed_touchpoints: list[str] = Field(description="Their ids, the furthest below first.")
+    net_shortfall: float = Field(description="Sum of the judged touchpoints' negative net gaps (0 when none short).")
+    sentences: int = Field(description="Sentences at its touchpoints.")
 
 
 class TouchpointInsight(JourneyPoint):
@@ -91,6 +121,9 @@ class JourneyReport(BaseModel):
     stages: list[StageInsight] = Field(description="Every stage of the map in journey order, even with no volume.")
     curve: list[CurvePoint] = Field(description="Net sentiment per stage in journey order: the emotional curve.")
     unassigned_sentences: int = Field(description="Scored sentences that match no stage of the journey.")
+    owners: list[OwnerGap] | None = Field(
+        None, description="Per owner, its touchpoints that miss their targets, the most missed first (maps with plans)."
+    )
 
 
 def journey_curve(
@@ -164,12 +197,80 @@ def _report(journey: JourneyMap, groups: Sequence[Record], stage_comments: dict[
         for stage in journey.stages
     ]
     known = {stage.id for stage in journey.stages}
-    return JourneyReport(
+    report = JourneyReport(
         journey=journey.name,
         stages=stages,
         curve=[CurvePoint(stage=s.id, net_sentiment=s.net_sentiment) for s in stages],
         unassigned_sentences=sum(t.sentences for stage_id, t in by_stage.items() if stage_id not in known),
     )
+    if has_plans(journey):
+        _hold_against_targets(journey, report)
+    return report
+
+
+MOMENTS_MEETING: dict[str, frozenset[str]] = {
+    "positive": frozenset({"positive"}),
+    "neutral": frozenset({"neutral", "positive"}),
+    "mixed": frozenset({"mixed", "neutral", "positive"}),
+}
+
+
+def has_plans(journey: JourneyMap) -> bool:
+    items: list[Stage | Touchpoint] = [*journey.stages, *(tp for _, tp in journey.touchpoints())]
+    return any(item.owner is not None or item.target is not None for item in items)
+
+
+def target_gap(point: JourneyPoint, target: Target | None) -> TargetGap | None:
+    if target is None:
+        return None
+    enough = point.sentences >= MIN_SENTENCES
+    net_gap = None
+    if target.min_net_sentiment is not None and point.net_sentiment is not None:
+        net_gap = round(point.net_sentiment - target.min_net_sentiment, measures.NET_DIGITS)
+    meets_net = net_gap >= 0 if net_gap is not None and enough else None
+    moment_meets = None
+    if target.moment is not None and point.defining_moment is not None:
+        moment_meets = point.defining_moment in MOMENTS_MEETING[target.moment]
+    judged = [verdict for verdict in (meets_net, moment_meets) if verdict is not None]
+    return TargetGap(
+        net_gap=net_gap,
+        meets_net=meets_net,
+        moment_meets=moment_meets,
+        meets=all(judged) if judged else None,
+        sentences=point.sentences,
+    )
+
+
+def _hold_against_targets(journey: JourneyMap, report: JourneyReport) -> None:
+    """Sets each point's owner, target and gap, and the report's per-owner summary."""
+    owners: dict[str | None, list[TouchpointInsight]] = defaultdict(list)
+    for stage, insight in zip(journey.stages, report.stages, strict=True):
+        insight.owner, insight.target = stage.owner, stage.target
+        insight.target_gap = target_gap(insight, stage.target)
+        for touchpoint, tp_insight in zip(stage.touchpoints, insight.touchpoints, strict=True):
+            tp_insight.owner, tp_insight.target = touchpoint.owner or stage.owner, touchpoint.target
+            tp_insight.target_gap = target_gap(tp_insight, touchpoint.target)
+            owners[tp_insight.owner].append(tp_insight)
+    summaries = []
+    for owner, points in owners.items():
+        judged = [p for p in points if p.target_gap is not None and p.target_gap.meets is not None]
+        missed = [p for p in judged if p.target_gap is not None and p.target_gap.meets is False]
+        gaps = {p.id: (p.target_gap.net_gap or 0.0) if p.target_gap else 0.0 for p in judged}
+        missed.sort(key=lambda p: gaps[p.id])
+        summaries.append(
+            OwnerGap(
+                owner=owner,
+                touchpoints=len(points),
+                with_target=sum(p.target is not None for p in points),
+                judged=len(judged),
+                missed=len(missed),
+                missed_touchpoints=[p.id for p in missed],
+                net_shortfall=round(sum(min(gap, 0.0) for gap in gaps.values()), measures.NET_DIGITS),
+                sentences=sum(p.sentences for p in points),
+            )
+        )
+    summaries.sort(key=lambda o: (-o.missed, o.net_shortfall, o.owner is None, o.owner or ""))
+    report.owners = summaries
 
 
 @dataclass

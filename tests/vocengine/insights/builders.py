@@ -34,12 +34,33 @@ JOURNEY = JourneyMap(
     ],
 )
 STAGE_OF = {tp.id: stage.id for stage, tp in JOURNEY.touchpoints()}
+# JOURNEY with owners and targets: onboarding should be a moment of delight.
+PLANNED = JourneyMap.model_validate(
+    {
+        "name": "planned",
+        "stages": [
+            {"id": "onboarding", "name": "Onboarding", "owner": "cs", "target": {"moment": "positive"},
+             "touchpoints": [
+                 {"id": "setup", "name": "Setup", "description": "d", "target": {"moment": "positive", "min_net_sentiment": 30}},
+                 {"id": "training", "name": "Training", "description": "d", "owner": "enablement",
+                  "target": {"min_net_sentiment": 0}},
+             ]},
+            {"id": "support", "name": "Support", "owner": "support",
+             "touchpoints": [
+                 {"id": "tickets", "name": "Tickets", "description": "d", "target": {"moment": "neutral"}},
+                 {"id": "billing", "name": "Billing", "description": "d", "owner": "finance",
+                  "target": {"moment": "mixed", "min_net_sentiment": -10}},
+             ]},
+            {"id": "renewal", "name": "Renewal", "touchpoints": [{"id": "contract", "name": "C", "description": "d"}]},
+        ],
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """One analysed sentence. `at` names a touchpoint of JOURNEY and sets the stage too; `stage` alone
-    places it in a stage with no touchpoint. `shown` are the emotions whose emotion_mask bit is set."""
+    """One analysed sentence. `at` names a touchpoint of JOURNEY and sets the stage too (`stage` beside it
+    places a touchpoint of another map); `stage` alone places it in a stage with no touchpoint. `shown` are the emotions whose emotion_mask bit is set."""
 
     sentiment: str | None = "neutral"
     at: str | None = None
@@ -73,6 +94,8 @@ class Feedback:
         account_id: str | None = None,
         contact_id: str | None = None,
         segments: Mapping[str, Any] | None = None,
+        score: float | None = None,
+        score_type: str | None = None,
     ) -> int:
         shared = {
             "source": source,
@@ -89,6 +112,8 @@ class Feedback:
                     submitted_at=occurred_at,
                     received_at=occurred_at,
                     segments=dict(segments or {}),
+                    score=score,
+                    score_type=score_type,
                     status="done",
                     attempts=1,
                     **shared,

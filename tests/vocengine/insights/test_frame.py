@@ -188,7 +188,12 @@ def test_cache_patches_the_rows_a_reassignment_updates(engine: Engine, feedback:
         )
         job = connection.execute(
             insert(JOBS).values(
-                kind="reassign_map", params={}, status="running", progress_done=0, attempts=0, lease_expiries=0,
+                kind="reassign_map",
+                params={},
+                status="running",
+                progress_done=0,
+                attempts=0,
+                lease_expiries=0,
                 created_at=START,
             )  # fmt: skip
         ).inserted_primary_key[0]

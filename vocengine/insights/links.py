@@ -1,0 +1,192 @@
+"""Causes that start earlier: for comments and contacts negative at a later stage, which touchpoints of
+earlier stages were negative for the same unit more often than chance would have them.
+
+For each later stage S and each touchpoint A of a stage before it in the map, over the units (comments, or
+contacts: all of a contact's comments together) with scored sentences both at A and at S that the filter lets
+through (a unit that never speaks of A could not have been negative there, and would make any stage look
+linked to it):
+    lift = P(negative at A | negative at S) / P(negative at A | not negative at S),
+a risk ratio: 1 is chance, 2 means A's pain is twice as common where S hurts. Its 95% interval is the
+delta method on log(lift) (Katz; a zero cell adds 0.5 to each), its p-value Fisher's exact test, one-sided,
+and the p-values of every pair tested are adjusted together by Benjamini-Hochberg (false discovery rate).
+A pair is tested only when at least `min_support` units are negative at A and at S and some are not at S:
+both marginals, which say nothing of the association, so the filter does not bias the test. Stage order is
+the map's; it says what comes earlier in the journey, not in time, and a lift is an association, not proof
+of a cause.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, Engine, select
+
+from vocengine.insights import stats
+from vocengine.insights.connection import reading
+from vocengine.insights.filters import InsightFilter, resolve_segments, response
+from vocengine.insights.frame import FrameCache, frame_of
+from vocengine.insights.stats import Estimate
+from vocengine.insights.units import NEGATIVE, Comments
+from vocengine.journey.maps import JourneyMap
+
+Unit = Literal["comment", "contact"]
+DEFAULT_MIN_SUPPORT = 10
+RECIPE = (
+    "lift = P(negative at earlier touchpoint | negative at later stage) / P(same | not negative at later stage), "
+    "per comment and per contact, over the units with sentences at both; 95% interval: delta method on log(lift); p: one-sided Fisher exact test, "
+    "Benjamini-Hochberg adjusted over every pair tested; tested only with >= min_support units negative at "
+    "each end; stage order from the journey map."
+)
+
+
+class Link(BaseModel):
+    unit: Unit = Field(description="comment or contact: what counts as the same customer experience.")
+    earlier_stage: str = Field(description="The stage of the earlier touchpoint.")
+    earlier_touchpoint: str = Field(description="The earlier touchpoint id.")
+    earlier_touchpoint_name: str = Field(description="Its display name.")
+    later_stage: str = Field(description="The later stage id.")
+    later_stage_name: str = Field(description="Its display name.")
+    units: int = Field(description="Units with scored sentences at both the earlier touchpoint and the later stage.")
+    later_negative: int = Field(description="Units negative at the later stage.")
+    earlier_negative: int = Field(description="Units negative at the earlier touchpoint.")
+    both: int = Field(description="Units negative at both: the support.")
+    share_when_later_negative: Estimate = Field(
+        description="Of the units negative later, the share negative at the earlier touchpoint (Wilson interval)."
+    )
+    share_otherwise: Estimate = Field(description="The same share among the units not negative later.")
+    lift: float = Field(description="share_when_later_negative / share_otherwise: 1 is chance.")
+    lift_ci_low: float = Field(description="Lower end of the lift's 95% interval.")
+    lift_ci_high: float = Field(description="Upper end of the lift's 95% interval.")
+    p_value: float = Field(description="One-sided Fisher exact p-value (lift > 1).")
+    p_adjusted: float = Field(description="Benjamini-Hochberg adjusted over every pair tested.")
+    significant: bool = Field(description="p_adjusted < 0.05.")
+    rank: int | None = Field(description="Among the significant links of this unit, by lift; null if not significant.")
+
+
+class LinksReport(BaseModel):
+    recipe: str = Field(description="How every figure here is computed.")
+    min_support: int = Field(description="Units negative at each end a pair needs before it is tested.")
+    comments: int = Field(description="Comments counted.")
+    contacts: int = Field(description="Contacts counted (comments that name a contact).")
+    tested: int = Field(description="Pairs tested, the family the adjustment is over (both units).")
+    links: list[Link] = Field(description="Every pair tested: significant ones first by rank, then by p-value.")
+
+
+def journey_links(
+    conn: Connection | Engine,
+    journey: JourneyMap,
+    f: InsightFilter,
+    *,
+    min_support: int = DEFAULT_MIN_SUPPORT,
+    cache: FrameCache | None = None,
+) -> LinksReport:
+    f = resolve_segments(conn, f)
+    with reading(conn) as connection:
+        frame = frame_of(connection, cache)
+        comments = Comments.of(frame, frame.select(f))
+        contact_of_comment, contacts = _contacts(connection, comments.ids)
+    contact_of_row = contact_of_comment[comments.of_row]
+    matrices: dict[Unit, tuple[NDArray[np.bool_], ...]] = {
+        unit: tuple(
+            comments.indicators(column, sentiment, *mapping)
+            for column in ("touchpoint", "stage")
+            for sentiment in (NEGATIVE, None)
+        )
+        for unit, mapping in _unit_mappings(contact_of_row, contacts)
+    }
+    counts: dict[Unit, int] = {"comment": len(comments.ids), "contact": contacts}
+    tp_index = frame.categorical["touchpoint"].index
+    stage_index = frame.categorical["stage"].index
+
+    candidates = []
+    for later_position, later in enumerate(journey.stages):
+        stage_code = stage_index.get(later.id)
+        if stage_code is None:
+            continue
+        for earlier in journey.stages[:later_position]:
+            for touchpoint in earlier.touchpoints:
+                tp_code = tp_index.get(touchpoint.id)
+                if tp_code is None:
+                    continue
+                for unit, (tp_negative, tp_spoken, stage_negative, stage_spoken) in matrices.items():
+                    both_spoken = tp_spoken[:, tp_code] & stage_spoken[:, stage_code]
+                    n = int(both_spoken.sum())
+                    exposed = stage_negative[:, stage_code] & both_spoken
+                    hit = tp_negative[:, tp_code] & both_spoken
+                    n1, k = int(exposed.sum()), int(hit.sum())
+                    if n1 < min_support or k < min_support or n1 >= n:
+                        continue
+                    a = int((hit & exposed).sum())
+                    candidates.append((unit, earlier, touchpoint, later, n, n1, k, a))
+
+    tested = [(*c, *stats.risk_ratio(c[7], c[5], c[6] - c[7], c[4] - c[5])) for c in candidates]
+    adjusted = stats.benjamini_hochberg([t[11] for t in tested])
+    links = [
+        Link(
+            unit=unit,
+            earlier_stage=earlier.id,
+            earlier_touchpoint=touchpoint.id,
+            earlier_touchpoint_name=touchpoint.name,
+            later_stage=later.id,
+            later_stage_name=later.name,
+            units=n,
+            later_negative=n1,
+            earlier_negative=k,
+            both=a,
+            share_when_later_negative=stats.rate(a, n1),
+            share_otherwise=stats.rate(k - a, n - n1),
+            lift=round(lift, stats.DIGITS),
+            lift_ci_low=round(low, stats.DIGITS),
+            lift_ci_high=round(high, stats.DIGITS),
+            p_value=round(p, 8),
+            p_adjusted=round(p_adj, 8),
+            significant=p_adj < stats.ALPHA,
+            rank=None,
+        )
+        for (unit, earlier, touchpoint, later, n, n1, k, a, lift, low, high, p), p_adj in zip(
+            tested, adjusted, strict=True
+        )
+    ]
+    significant = sorted((link for link in links if link.significant), key=lambda link: (-link.lift, link.p_value))
+    for unit in ("comment", "contact"):
+        for rank, link in enumerate((x for x in significant if x.unit == unit), start=1):
+            link.rank = rank
+    rest = sorted((link for link in links if not link.significant), key=lambda link: link.p_value)
+    return LinksReport(
+        recipe=RECIPE,
+        min_support=min_support,
+        comments=counts["comment"],
+        contacts=contacts,
+        tested=len(links),
+        links=significant + rest,
+    )
+
+
+def _unit_mappings(
+    contact_of_row: NDArray[np.intp], contacts: int
+) -> list[tuple[Unit, tuple[()] | tuple[NDArray[np.intp], int]]]:
+    return [("comment", ()), ("contact", (contact_of_row, contacts))]
+
+
+def _contacts(connection: Connection, comment_ids: NDArray[np.int64]) -> tuple[NDArray[np.intp], int]:
+    """Per comment, the position of its contact (account and contact id) among the contacts, -1 for none."""
+    query = (
+        select(response.c.id, response.c.account_id, response.c.contact_id)
+        .where(response.c.contact_id.is_not(None))
+        .order_by(response.c.id)
+    )
+    rows = connection.execute(query).all()
+    out = np.full(len(comment_ids), -1, dtype=np.intp)
+    if not rows or len(comment_ids) == 0:
+        return out, 0
+    ids = np.array([row[0] for row in rows], dtype=np.int64)
+    keys = [(row[1], row[2]) for row in rows]
+    at = np.minimum(np.searchsorted(ids, comment_ids), len(ids) - 1)
+    named = ids[at] == comment_ids
+    positions: dict[tuple[str | None, str], int] = {}
+    for i in np.flatnonzero(named).tolist():
+        out[i] = positions.setdefault(keys[int(at[i])], len(positions))
+    return out, len(positions)
