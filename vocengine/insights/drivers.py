@@ -33,7 +33,7 @@ from vocengine.insights.connection import reading
 from vocengine.insights.filters import InsightFilter, resolve_segments, response
 from vocengine.insights.frame import FrameCache, frame_of, take
 from vocengine.insights.stats import Estimate
-from vocengine.insights.units import NEGATIVE, POSITIVE, Comments
+from vocengine.insights.units import NEGATIVE, POSITIVE, Comments, per_frame
 from vocengine.journey.maps import JourneyMap
 
 Outcome = Literal["nps", "csat"]
@@ -124,7 +124,8 @@ def key_drivers(
     with reading(conn) as connection:
         frame = frame_of(connection, cache)
         rows = frame.select(f)
-        scored_ids, scores = _scores(connection, outcome)
+        # A response's score never changes, and deleting one makes a new frame: read once per frame.
+        scored_ids, scores = per_frame(frame, ("scores", outcome), lambda: _scores(connection, outcome))
     # Only the sentences of responses with a score of this type.
     found = np.isin(take(frame.response_id, rows), scored_ids)
     base = np.arange(len(frame)) if rows is None else rows
@@ -155,8 +156,8 @@ def _scores(connection: Connection, outcome: Outcome) -> tuple[NDArray[np.int64]
         .order_by(response.c.id)
     )
     rows = connection.execute(query).all()
-    ids = np.array([row[0] for row in rows], dtype=np.int64)
-    return ids, np.array([row[1] for row in rows], dtype=np.float64)
+    columns = list(zip(*rows, strict=True)) or [(), ()]
+    return np.array(columns[0], dtype=np.int64), np.array(columns[1], dtype=np.float64)
 
 
 @dataclass

@@ -47,7 +47,7 @@ from vocengine.store.tables import ekman_column, emotion_column, sentence_result
 
 log = logging.getLogger(__name__)
 
-CATEGORICAL: tuple[str, ...] = ("stage", "touchpoint", "persona", "source", "channel", "account_id")
+CATEGORICAL: tuple[str, ...] = ("stage", "touchpoint", "persona", "source", "channel", "account_id", "contact_id")
 FILTERABLE: tuple[str, ...] = ("source", "channel", "persona", "stage", "touchpoint", "account_id")
 # Sentiment codes: SENTIMENT_LABELS by position, then any other label a model might write.
 OTHER_SENTIMENT = len(SENTIMENT_LABELS)

@@ -22,14 +22,14 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from vocengine.insights import stats
 from vocengine.insights.connection import reading
-from vocengine.insights.filters import InsightFilter, resolve_segments, response
-from vocengine.insights.frame import FrameCache, frame_of
+from vocengine.insights.filters import InsightFilter, resolve_segments
+from vocengine.insights.frame import FrameCache, SentenceFrame, frame_of
 from vocengine.insights.stats import Estimate
-from vocengine.insights.units import NEGATIVE, Comments
+from vocengine.insights.units import NEGATIVE, Comments, filter_key, per_frame
 from vocengine.journey.maps import JourneyMap
 
 Unit = Literal["comment", "contact"]
@@ -86,18 +86,9 @@ def journey_links(
     f = resolve_segments(conn, f)
     with reading(conn) as connection:
         frame = frame_of(connection, cache)
-        comments = Comments.of(frame, frame.select(f))
-        contact_of_comment, contacts = _contacts(connection, comments.ids)
-    contact_of_row = contact_of_comment[comments.of_row]
-    matrices: dict[Unit, tuple[NDArray[np.bool_], ...]] = {
-        unit: tuple(
-            comments.indicators(column, sentiment, *mapping)
-            for column in ("touchpoint", "stage")
-            for sentiment in (NEGATIVE, None)
-        )
-        for unit, mapping in _unit_mappings(contact_of_row, contacts)
-    }
-    counts: dict[Unit, int] = {"comment": len(comments.ids), "contact": contacts}
+    # The counts depend on the frame and the filter alone (no clock): computed once per frame and filter.
+    counts, tables = per_frame(frame, ("links", filter_key(f)), lambda: _tables(frame, f))
+    contacts = counts["contact"]
     tp_index = frame.categorical["touchpoint"].index
     stage_index = frame.categorical["stage"].index
 
@@ -111,18 +102,18 @@ def journey_links(
                 tp_code = tp_index.get(touchpoint.id)
                 if tp_code is None:
                     continue
-                for unit, (tp_negative, tp_spoken, stage_negative, stage_spoken) in matrices.items():
-                    both_spoken = tp_spoken[:, tp_code] & stage_spoken[:, stage_code]
-                    n = int(both_spoken.sum())
-                    exposed = stage_negative[:, stage_code] & both_spoken
-                    hit = tp_negative[:, tp_code] & both_spoken
-                    n1, k = int(exposed.sum()), int(hit.sum())
+                for unit, table in tables.items():
+                    n, n1, k, a = (int(m[tp_code, stage_code]) for m in table)
                     if n1 < min_support or k < min_support or n1 >= n:
                         continue
-                    a = int((hit & exposed).sum())
                     candidates.append((unit, earlier, touchpoint, later, n, n1, k, a))
 
-    tested = [(*c, *stats.risk_ratio(c[7], c[5], c[6] - c[7], c[4] - c[5])) for c in candidates]
+    columns = np.array([c[4:] for c in candidates], dtype=np.int64).reshape(-1, 4)
+    n_, n1_, k_, a_ = columns.T
+    ratios = stats.risk_ratios(a_, n1_, k_ - a_, n_ - n1_)
+    tested = [(*c, *r) for c, r in zip(candidates, ratios, strict=True)]
+    when_later = stats.rates(a_, n1_)
+    otherwise = stats.rates(k_ - a_, n_ - n1_)
     adjusted = stats.benjamini_hochberg([t[11] for t in tested])
     links = [
         Link(
@@ -136,8 +127,8 @@ def journey_links(
             later_negative=n1,
             earlier_negative=k,
             both=a,
-            share_when_later_negative=stats.rate(a, n1),
-            share_otherwise=stats.rate(k - a, n - n1),
+            share_when_later_negative=share_when,
+            share_otherwise=share_else,
             lift=round(lift, stats.DIGITS),
             lift_ci_low=round(low, stats.DIGITS),
             lift_ci_high=round(high, stats.DIGITS),
@@ -146,8 +137,8 @@ def journey_links(
             significant=p_adj < stats.ALPHA,
             rank=None,
         )
-        for (unit, earlier, touchpoint, later, n, n1, k, a, lift, low, high, p), p_adj in zip(
-            tested, adjusted, strict=True
+        for (unit, earlier, touchpoint, later, n, n1, k, a, lift, low, high, p), p_adj, share_when, share_else in zip(
+            tested, adjusted, when_later, otherwise, strict=True
         )
     ]
     significant = sorted((link for link in links if link.significant), key=lambda link: (-link.lift, link.p_value))
@@ -171,22 +162,28 @@ def _unit_mappings(
     return [("comment", ()), ("contact", (contact_of_row, contacts))]
 
 
-def _contacts(connection: Connection, comment_ids: NDArray[np.int64]) -> tuple[NDArray[np.intp], int]:
-    """Per comment, the position of its contact (account and contact id) among the contacts, -1 for none."""
-    query = (
-        select(response.c.id, response.c.account_id, response.c.contact_id)
-        .where(response.c.contact_id.is_not(None))
-        .order_by(response.c.id)
-    )
-    rows = connection.execute(query).all()
-    out = np.full(len(comment_ids), -1, dtype=np.intp)
-    if not rows or len(comment_ids) == 0:
-        return out, 0
-    ids = np.array([row[0] for row in rows], dtype=np.int64)
-    keys = [(row[1], row[2]) for row in rows]
-    at = np.minimum(np.searchsorted(ids, comment_ids), len(ids) - 1)
-    named = ids[at] == comment_ids
-    positions: dict[tuple[str | None, str], int] = {}
-    for i in np.flatnonzero(named).tolist():
-        out[i] = positions.setdefault(keys[int(at[i])], len(positions))
-    return out, len(positions)
+def _tables(
+    frame: SentenceFrame, f: InsightFilter
+) -> tuple[dict[Unit, int], dict[Unit, tuple[NDArray[np.int64], ...]]]:
+    """Units counted, and per unit the (touchpoint, stage) tables of `_pair_counts`."""
+    comments = Comments.of(frame, frame.select(f))
+    contacts, contact_of_row = comments.contacts()
+    tables = {
+        unit: _pair_counts(*(comments.indicators(column, sentiment, *mapping)
+                             for column in ("touchpoint", "stage") for sentiment in (NEGATIVE, None)))
+        for unit, mapping in _unit_mappings(contact_of_row, contacts)
+    }  # fmt: skip
+    return {"comment": len(comments.ids), "contact": contacts}, tables
+
+
+def _pair_counts(
+    tp_negative: NDArray[np.bool_],
+    tp_spoken: NDArray[np.bool_],
+    stage_negative: NDArray[np.bool_],
+    stage_spoken: NDArray[np.bool_],
+) -> tuple[NDArray[np.int64], ...]:
+    """Per (touchpoint, stage): the units with sentences at both (n), those negative at the stage (n1), at the
+    touchpoint (k), and at both (a). Negative at a point implies a sentence there, so each count is one
+    product of indicator matrices (float32 sums of 0s and 1s are exact up to 2**24 units)."""
+    tn, ts, sn, ss = (m.astype(np.float32) for m in (tp_negative, tp_spoken, stage_negative, stage_spoken))
+    return tuple(np.rint(left.T @ right).astype(np.int64) for left, right in ((ts, ss), (ts, sn), (tn, ss), (tn, sn)))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
+from vocengine.insights import stats
 from vocengine.insights.stats import benjamini_hochberg, ols_hc3, rate
 
 
@@ -29,3 +30,24 @@ def test_rate_has_a_wilson_interval_and_benjamini_hochberg_adjusts() -> None:
     assert (share.value, share.n, share.ci_high) == (1.0, 5, 1.0) and share.ci_low is not None
     assert 0.56 < share.ci_low < 0.57
     assert benjamini_hochberg([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.04, 0.04])
+
+
+def test_vectorised_rates_and_risk_ratios_equal_the_one_at_a_time_ones() -> None:
+    rng = np.random.default_rng(7)
+    n1, n2 = rng.integers(0, 40, 400), rng.integers(0, 40, 400)
+    a, c = rng.integers(0, n1 + 1), rng.integers(0, n2 + 1)
+    a[:3], n1[:3], c[:3], n2[:3] = (0, 5, 3), (0, 5, 3), (0, 0, 2), (4, 5, 9)
+    ratios = stats.risk_ratios(a, n1, c, n2)
+    for cell, ratio in zip(zip(a.tolist(), n1.tolist(), c.tolist(), n2.tolist(), strict=True), ratios, strict=True):
+        if cell[1] and cell[3]:
+            assert ratio == stats.risk_ratio(*cell)
+    assert stats.rates(a, n1) == [stats.rate(k, n) for k, n in zip(a.tolist(), n1.tolist(), strict=True)]
+
+
+def test_distinct_rows_match_numpy_unique_over_rows() -> None:
+    rng = np.random.default_rng(3)
+    for width in (1, 8, 9, 70):
+        x = rng.random((500, width)) < 0.1
+        _, first, group = np.unique(np.packbits(x, axis=1), axis=0, return_index=True, return_inverse=True)
+        got_first, got_group = stats.distinct_rows(x)
+        assert got_first.tolist() == first.tolist() and got_group.tolist() == group.reshape(-1).tolist()
