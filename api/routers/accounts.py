@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import AnalyzerDep, EngineDep, ReadKey
+from api.deps import AnalyzerDep, EngineDep, ReadKey, RuntimeDep
 from api.errors import ErrorResponse
 from api.examples import example
 from api.filters import FilterDep
@@ -31,6 +31,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 @router.get("", response_model=AccountsReport, responses=example("accounts"), summary="Accounts at risk, loud or quiet")
 def get_accounts(
     engine: EngineDep,
+    runtime: RuntimeDep,
     analyzer: AnalyzerDep,
     f: FilterDep,
     _key: ReadKey,
@@ -41,7 +42,7 @@ def get_accounts(
     """Every account's contacts over the last 90 days (or the dates given), worst first: at_risk (negative),
     quiet_risk (mostly neutral where the journey map's target moment is positive), mixed, healthy."""
     active, _ = analyzer.current()
-    return accounts_standing(engine, active.journey, f, status=status)
+    return accounts_standing(engine, active.journey, f, status=status, cache=runtime.frame_cache)
 
 
 @router.get(
@@ -50,9 +51,13 @@ def get_accounts(
     responses=NOT_FOUND | example("account"),
     summary="An account's health",
 )
-def get_account(account_id: Text, engine: EngineDep, f: FilterDep, _key: ReadKey) -> AccountReport:
-    """Each contact's comments, sentiment and status; the account's status is its worst contact's."""
-    return account_health(engine, account_id, f)
+def get_account(
+    account_id: Text, engine: EngineDep, runtime: RuntimeDep, analyzer: AnalyzerDep, f: FilterDep, _key: ReadKey
+) -> AccountReport:
+    """Each contact's comments, sentiment and status; the account's status is its worst contact's. `standing`
+    adds quiet risk (mostly neutral where the journey map's target moment is positive) over the last 90 days."""
+    active, _ = analyzer.current()
+    return account_health(engine, account_id, f, active.journey, cache=runtime.frame_cache)
 
 
 @router.get(

@@ -71,6 +71,9 @@ def test_accounts_and_review_eligibility_answer(scored):
         missing = client.get("/v1/accounts/nobody")
         eligibility = client.get("/v1/accounts/acme/contacts/jane/review-eligibility").json()
     assert {c["contact_id"] for c in account["contacts"]} == {"jane", "joe"}
+    standing = account["standing"]
+    assert standing["account_id"] == "acme" and standing["status"] in ("at_risk", "quiet_risk", "mixed", "healthy")
+    assert {c["contact_id"] for c in standing["contacts"]} <= {"jane", "joe"} and "quiet_risk_contacts" in standing
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert isinstance(eligibility["eligible"], bool) and "reasons" in eligibility
 

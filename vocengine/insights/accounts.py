@@ -25,15 +25,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Literal, cast
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, Engine, RowMapping, case, false, func, or_, select
 
 from vocengine.insights import measures, stats
 from vocengine.insights.connection import AnySelect, reading
-from vocengine.insights.filters import InsightFilter, apply, response
-from vocengine.insights.measures import SentimentDistribution
+from vocengine.insights.filters import InsightFilter, apply, resolve_segments, response
+from vocengine.insights.frame import EPOCH, SENTIMENT_FIELDS, Categorical, FrameCache, frame_of, take
+from vocengine.insights.measures import Record, SentimentDistribution
 from vocengine.insights.stats import Estimate
 from vocengine.journey.maps import JourneyMap
+from vocengine.model.labels import SENTIMENT_LABELS
 from vocengine.store.tables import sentence_result
 
 AT_RISK_NET = -20.0
@@ -85,6 +89,11 @@ class AccountReport(BaseModel):
     worst_contact_id: str | None = Field(description="The contact the account's status comes from.")
     worst_contact_net_sentiment: float | None = Field(description="That contact's net sentiment.")
     contacts: list[ContactHealth] = Field(description="Every contact with feedback, worst first.")
+    standing: AccountStanding | None = Field(
+        default=None,
+        description=f"At risk and quietly at risk side by side, as GET /v1/accounts has it: over the last "
+        f"{QUIET_WINDOW_DAYS} days (or the dates given); null when the account has no feedback there.",
+    )
 
 
 class ReviewEligibility(BaseModel):
@@ -101,10 +110,22 @@ class ReviewEligibility(BaseModel):
     )
 
 
-def account_health(conn: Connection | Engine, account_id: str, f: InsightFilter) -> AccountReport:
+def account_health(
+    conn: Connection | Engine,
+    account_id: str,
+    f: InsightFilter,
+    journey: JourneyMap | None = None,
+    now: datetime | None = None,
+    cache: FrameCache | None = None,
+) -> AccountReport:
+    """With `journey`, its standing too (quiet risk needs the map's targets)."""
     with reading(conn) as connection:
         _require_account(connection, account_id)
         contacts = _contacts(connection, account_id, f)
+    standing = None
+    if journey is not None:
+        scoped = f.model_copy(update={"account_id": account_id})
+        standing = next(iter(accounts_standing(conn, journey, scoped, now=now, cache=cache).accounts), None)
     pooled = SentimentDistribution.of(
         sum(c.sentiment.negative for c in contacts),
         sum(c.sentiment.neutral for c in contacts),
@@ -121,6 +142,7 @@ def account_health(conn: Connection | Engine, account_id: str, f: InsightFilter)
         worst_contact_id=worst.contact_id if worst else None,
         worst_contact_net_sentiment=worst.net_sentiment if worst else None,
         contacts=[c.health for c in contacts],
+        standing=standing,
     )
 
 
@@ -259,21 +281,87 @@ class AccountsReport(BaseModel):
     accounts: list[AccountStanding] = Field(description="The accounts asked for, worst first.")
 
 
+def _window(f: InsightFilter, now: datetime | None) -> InsightFilter:
+    """`f` with its dates, or the last QUIET_WINDOW_DAYS up to `now` (default: the current time)."""
+    now = _utc(now) if now is not None else datetime.now(UTC)
+    date_to = f.date_to or now
+    date_from = f.date_from or date_to - timedelta(days=QUIET_WINDOW_DAYS)
+    return f.model_copy(update={"date_from": date_from, "date_to": date_to})
+
+
+def _positive_targets(journey: JourneyMap) -> tuple[list[str], list[str]]:
+    stages = [stage.id for stage in journey.stages if stage.target and stage.target.moment == "positive"]
+    touchpoints = [tp.id for _, tp in journey.touchpoints() if tp.target and tp.target.moment == "positive"]
+    return stages, touchpoints
+
+
 def accounts_standing(
     conn: Connection | Engine,
     journey: JourneyMap,
     f: InsightFilter,
     status: Standing | None = None,
     now: datetime | None = None,
+    cache: FrameCache | None = None,
 ) -> AccountsReport:
     """Every account's contacts over the window, at risk and quietly at risk beside each other; with
-    `status`, only the accounts with at least one contact of that status."""
-    now = _utc(now) if now is not None else datetime.now(UTC)
-    date_to = f.date_to or now
-    date_from = f.date_from or date_to - timedelta(days=QUIET_WINDOW_DAYS)
-    window = f.model_copy(update={"date_from": date_from, "date_to": date_to})
-    stages = [stage.id for stage in journey.stages if stage.target and stage.target.moment == "positive"]
-    touchpoints = [tp.id for _, tp in journey.touchpoints() if tp.target and tp.target.moment == "positive"]
+    `status`, only the accounts with at least one contact of that status. From the in-memory frame;
+    `accounts_standing_sql` is the same answer in SQL, the reference the tests hold this one to."""
+    window = resolve_segments(conn, _window(f, now))
+    stages, touchpoints = _positive_targets(journey)
+    with reading(conn) as connection:
+        frame = frame_of(connection, cache)
+    rows = frame.select(window)
+    account = frame.categorical["account_id"]
+    no_account = account.index.get(None)
+    if no_account is not None:
+        named = take(account.codes, rows) != no_account
+        rows = (np.flatnonzero(named) if rows is None else rows[named]).astype(np.intp)
+    contact = frame.categorical["contact_id"]
+    groups = frame.group(rows, [frame.codes("account_id", rows), frame.codes("contact_id", rows)])
+    expected = _flags(frame.categorical["stage"], stages) | _flags(frame.categorical["touchpoint"], touchpoints)
+    neutral = frame.sentiment == SENTIMENT_LABELS.index("neutral")
+    last = np.full(groups.size, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, groups.index, take(frame.occurred_at, rows))
+    sentiment_counts = groups.sentiment_counts()
+    counts = sentiment_counts.tolist()
+    n_expected = groups.count(expected)
+    neutral_shares = stats.rates(groups.count(expected & neutral), n_expected)
+    negative_shares = stats.rates(sentiment_counts[:, SENTIMENT_LABELS.index("negative")], sentiment_counts.sum(axis=1))
+    records = [
+        {
+            "account_id": account.vocabulary[a],
+            "contact_id": contact.vocabulary[c],
+            "comments": comments,
+            "last_occurred_at": EPOCH + timedelta(microseconds=at),
+            "expected": e,
+            **dict(zip(SENTIMENT_FIELDS, sentiment, strict=True)),
+        }
+        for a, c, comments, at, e, sentiment in zip(
+            groups.keys[0].tolist(), groups.keys[1].tolist(), groups.comments().tolist(), last.tolist(),
+            n_expected.tolist(), counts, strict=True
+        )
+    ]  # fmt: skip
+    by_account: dict[str, list[ContactStanding]] = {}
+    for record, negative_share, neutral_share in zip(records, negative_shares, neutral_shares, strict=True):
+        by_account.setdefault(record["account_id"], []).append(_standing(record, negative_share, neutral_share))
+    return _report(by_account, window, stages, touchpoints, status)
+
+
+def _flags(column: Categorical, values: list[str]) -> NDArray[np.bool_]:
+    codes = [column.index[value] for value in values if value in column.index]
+    return np.isin(column.codes, codes)
+
+
+def accounts_standing_sql(
+    conn: Connection | Engine,
+    journey: JourneyMap,
+    f: InsightFilter,
+    status: Standing | None = None,
+    now: datetime | None = None,
+) -> AccountsReport:
+    """`accounts_standing` in SQL."""
+    window = _window(f, now)
+    stages, touchpoints = _positive_targets(journey)
     expected: ColumnElement[bool] = or_(sr.stage.in_(stages), sr.touchpoint.in_(touchpoints)) if (
         stages or touchpoints) else false()  # fmt: skip
     query = select(
@@ -290,7 +378,22 @@ def accounts_standing(
     by_account: dict[str, list[ContactStanding]] = {}
     with reading(conn) as connection:
         for row in connection.execute(query).mappings():
-            by_account.setdefault(row["account_id"], []).append(_standing(row))
+            sentiment = measures.distribution(row)
+            shares = (
+                stats.rate(sentiment.negative, sentiment.total),
+                stats.rate(row["expected_neutral"], row["expected"]),
+            )
+            by_account.setdefault(row["account_id"], []).append(_standing(row, *shares))
+    return _report(by_account, window, stages, touchpoints, status)
+
+
+def _report(
+    by_account: dict[str, list[ContactStanding]],
+    window: InsightFilter,
+    stages: list[str],
+    touchpoints: list[str],
+    status: Standing | None,
+) -> AccountsReport:
     accounts = []
     for account_id, contacts in by_account.items():
         contacts.sort(key=lambda c: (STANDING_SEVERITY[c.status], c.net_sentiment, c.contact_id or ""))
@@ -309,20 +412,21 @@ def accounts_standing(
     accounts.sort(
         key=lambda a: (STANDING_SEVERITY[a.status], -a.at_risk_contacts, -a.quiet_risk_contacts, a.account_id)
     )
+    assert window.date_from is not None and window.date_to is not None
     return AccountsReport(
-        date_from=date_from,
-        date_to=date_to,
+        date_from=window.date_from,
+        date_to=window.date_to,
         positive_target=[*stages, *touchpoints],
         min_sentences=QUIET_MIN_SENTENCES,
         accounts=accounts,
     )
 
 
-def _standing(row: RowMapping) -> ContactStanding:
+def _standing(row: Record, negative_share: Estimate, neutral_share: Estimate) -> ContactStanding:
+    """A contact's standing from its counts (by name, as `measures` reads them) and its two shares."""
     sentiment = measures.distribution(row)
-    expected, neutral = int(row["expected"]), int(row["expected_neutral"])
+    expected = int(row["expected"])
     status: Standing = contact_status(sentiment)
-    neutral_share = stats.rate(neutral, expected)
     mostly_neutral = neutral_share.ci_low is not None and neutral_share.ci_low > QUIET_NEUTRAL_SHARE
     if status != "at_risk" and expected >= QUIET_MIN_SENTENCES and mostly_neutral:
         status = "quiet_risk"
@@ -332,7 +436,10 @@ def _standing(row: RowMapping) -> ContactStanding:
         comments=int(row["comments"]),
         sentences=sentiment.total,
         net_sentiment=cast(float, sentiment.net()),
-        negative_share=stats.rate(sentiment.negative, sentiment.total),
+        negative_share=negative_share,
         neutral_share_where_positive_expected=neutral_share,
         last_occurred_at=_utc(row["last_occurred_at"]),
     )
+
+
+AccountReport.model_rebuild()  # its `standing` is an AccountStanding, defined after it

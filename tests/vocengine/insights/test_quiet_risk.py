@@ -6,8 +6,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from tests.vocengine.insights.builders import JOURNEY, PLANNED, Feedback, s
-from vocengine.insights.accounts import accounts_standing
+from tests.vocengine.insights.test_frame import same_report
+from vocengine.insights.accounts import Standing, account_health, accounts_standing, accounts_standing_sql
 from vocengine.insights.filters import InsightFilter
+from vocengine.insights.frame import FrameCache
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 RECENT = NOW - timedelta(days=10)
@@ -43,6 +45,17 @@ def test_planted_quiet_accounts_are_listed_beside_negative_ones(engine: Engine, 
     assert [a.account_id for a in only_quiet.accounts] == ["calm"]
 
 
+def test_account_view_shows_its_quiet_risk(engine: Engine, feedback: Feedback) -> None:
+    say(feedback, "calm", "c1", *[("neutral", "setup")] * 4, *[("neutral", "training")] * 3)
+    say(feedback, "calm", "c2", ("positive", "tickets"))
+    say(feedback, "calm", "c3", ("negative", "setup"), days_ago=200)  # before the window: not in the standing
+    report = account_health(engine, "calm", InsightFilter(), PLANNED, now=NOW)
+    assert report.standing is not None
+    assert (report.standing.status, report.standing.quiet_risk_contacts) == ("quiet_risk", 1)
+    assert [c.contact_id for c in report.standing.contacts] == ["c1", "c2"]
+    assert report.status == "at_risk" and account_health(engine, "calm", InsightFilter()).standing is None
+
+
 def test_noise_yields_no_quiet_risk(engine: Engine, feedback: Feedback) -> None:
     rng = random.Random(4)
     for i in range(40):
@@ -57,3 +70,26 @@ def test_a_map_without_targets_calls_no_one_quiet(engine: Engine, feedback: Feed
     say(feedback, "calm", "c1", *[("neutral", "setup")] * 8)
     report = accounts_standing(engine, JOURNEY, InsightFilter(), now=NOW)
     assert report.positive_target == [] and report.accounts[0].status == "mixed"
+
+
+def test_frame_answers_as_sql(engine: Engine, feedback: Feedback) -> None:
+    rng = random.Random(9)
+    places = [{"at": "setup"}, {"at": "training"}, {"at": "tickets"}, {"stage": "onboarding"}, {}]
+    for _ in range(80):
+        account = rng.choice([None, "acme", "globex", "initech", "umbrella"])
+        sentences = [s(rng.choice(["neutral", "neutral", "negative", "positive", None]), **rng.choice(places))
+                     for _ in range(rng.randint(1, 6))]  # fmt: skip
+        feedback.add(*sentences, account_id=account, contact_id=rng.choice([None, "c1", "c2", "c3"]),
+                     occurred_at=NOW - timedelta(days=rng.randint(0, 150), microseconds=rng.choice([0, 999_999])),
+                     persona=rng.choice(["admin", "user"]), segments={"plan": rng.choice(["pro", "free"])})  # fmt: skip
+    cache = FrameCache()
+    for f in (InsightFilter(), InsightFilter(persona="admin"), InsightFilter(segment={"plan": "pro"}),
+              InsightFilter(date_from=NOW - timedelta(days=120), date_to=NOW - timedelta(days=5)),
+              InsightFilter(account_id="acme"), InsightFilter(persona="nobody")):  # fmt: skip
+        statuses: tuple[Standing | None, ...] = (None, "quiet_risk", "at_risk", "mixed", "healthy")
+        for status in statuses:
+            for journey in (PLANNED, JOURNEY):
+                same_report(
+                    accounts_standing(engine, journey, f, status=status, now=NOW, cache=cache),
+                    accounts_standing_sql(engine, journey, f, status=status, now=NOW),
+                )
