@@ -3,11 +3,13 @@ journey map (what the unassigned sentences are about, proposed as new touchpoint
 
 No encoder runs: the float16 embeddings written at scoring time are clustered. The recipe:
 
-  1. normalise the embeddings (cosine geometry), reduce them with PCA to at most `PCA_DIMENSIONS`;
+  1. normalise the embeddings (cosine geometry), take out the corpus' mean direction (`centred`), reduce
+     them with PCA to at most `PCA_DIMENSIONS`;
   2. HDBSCAN (`sklearn.cluster.HDBSCAN`) finds dense groups and leaves the rest as noise: no number of
      themes to choose, and sentences about nothing in particular are not forced into a theme;
   3. each group is kept only if it is tighter than chance: its mean cosine similarity to its own centroid
-     (in the full space) must beat that of random samples of the same size by `MIN_COHESION_GAIN`, so pure
+     (in the full space) must beat that of random stored sentences (any touchpoint, `corpus_sample`) of the
+     same count by `MIN_COHESION_GAIN`, so pure
      noise yields no themes (HDBSCAN alone finds a few small clusters in large uniform noise); then a sentence
      belongs to the nearest kept group it is itself that close to (cosine to the centroid);
   4. each kept group is labelled by class-based TF-IDF (BERTopic's c-TF-IDF): word counts per group (the
@@ -51,8 +53,9 @@ TOP_WORDS = 8
 EXAMPLES = 3
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # what redaction leaves ([EMAIL], [NAME]): no theme is about it
 RECIPE_THEMES = (
-    "HDBSCAN over the normalised stored sentence embeddings (PCA to at most 15 dimensions); a cluster is kept when "
-    "its cohesion (mean cosine to its centroid) beats random samples of its size by 0.2; labels by class-based "
+    "HDBSCAN over the stored sentence embeddings, normalised and centred on the corpus mean (PCA to at most 15 "
+    "dimensions); a cluster is kept when its cohesion (mean cosine to its centroid) beats random samples of its size "
+    "by 0.2 (random stored sentences, any touchpoint); a sentence joins the nearest kept cluster it is close enough to; labels by class-based "
     "TF-IDF; trend: the theme's share of the selected sentences in the earlier and the later half of their dates"
 )
 RECIPE_GAPS = (
@@ -72,6 +75,23 @@ def normalise(embeddings: NDArray[Any]) -> Floats:
     return out
 
 
+def centred(embeddings: NDArray[Any], center: Floats | None) -> Floats:
+    """Unit embeddings with the corpus' mean direction taken out (then unit again). Sentence encoders put every
+    sentence in a narrow cone (all cosines high: a random encoder's above 0.9); what tells sentences apart is
+    what is left. The mean is the corpus', not the selection's: a selection that is mostly one theme keeps it."""
+    unit = normalise(embeddings)
+    return unit if center is None else normalise(unit - center)
+
+
+def corpus_sample(connection: Connection, sample: int = 5000) -> Floats | None:
+    """The latest `sample` stored sentence embeddings (None with none): what a theme must be tighter than."""
+    blobs = connection.execute(
+        select(sr.embedding).where(sr.embedding.is_not(None)).order_by(sr.id.desc()).limit(sample)
+    ).scalars()
+    vectors = [np.frombuffer(blob, dtype=np.float16) for blob in blobs]
+    return np.stack(vectors).astype(np.float32) if vectors else None
+
+
 def cohesion(unit: Floats) -> float:
     """Mean cosine similarity of unit vectors to their normalised centroid (1: all alike)."""
     centroid = unit.mean(0)
@@ -83,11 +103,14 @@ def cluster(
     embeddings: NDArray[Any],
     min_size: int,
     *,
+    corpus: NDArray[Any] | None = None,
     min_gain: float = MIN_COHESION_GAIN,
     seed: int = 0,
 ) -> NDArray[np.int64]:
     """A cluster number per row (0, 1, ... largest first), -1 for noise: HDBSCAN's dense groups of at least
-    `min_size` rows that are tighter than random rows of the same count by `min_gain`."""
+    `min_size` rows that are tighter than random rows of the same count by `min_gain`. Random rows of the
+    `corpus` (a sample of every stored sentence, `corpus_sample`) when given, whose mean direction is then
+    taken out of every row first (`centred`); else of `embeddings` themselves."""
     from sklearn.cluster import HDBSCAN
     from sklearn.decomposition import PCA
 
@@ -95,7 +118,9 @@ def cluster(
     labels = np.full(n, -1, dtype=np.int64)
     if n < max(2 * min_size, MIN_SAMPLES + 1):
         return labels
-    unit = normalise(embeddings)
+    center = None if corpus is None or len(corpus) == 0 else normalise(corpus).mean(0)
+    unit = centred(embeddings, center)
+    reference = unit if corpus is None or len(corpus) == 0 else centred(corpus, center)
     dims = min(PCA_DIMENSIONS, unit.shape[1], n - 1)
     reduced = PCA(n_components=dims, random_state=seed).fit_transform(unit) if dims < unit.shape[1] else unit
     rng = np.random.default_rng(seed)
@@ -109,7 +134,8 @@ def cluster(
         ).fit_predict(reduced)
         for label in sorted(set(found.tolist()) - {-1}):
             members = np.flatnonzero(found == label)
-            draws = [cohesion(unit[rng.choice(n, len(members), replace=False)]) for _ in range(NULL_DRAWS)]
+            size, pool = len(members), len(reference)
+            draws = [cohesion(reference[rng.choice(pool, size, replace=size > pool)]) for _ in range(NULL_DRAWS)]
             null = float(np.mean(draws))
             if cohesion(unit[members]) >= null + min_gain:
                 centroid = unit[members].mean(0)
@@ -189,7 +215,7 @@ class Theme(BaseModel):
     share: float = Field(description="n / the sentences clustered")
     sentiment: dict[str, int] = Field(description="sentences per sentiment label")
     net_sentiment: float = Field(description="% positive - % negative sentences, over n")
-    cohesion: float = Field(description="mean cosine similarity of its sentences to their centroid")
+    cohesion: float = Field(description="mean cosine similarity of its (centred) sentences to their centroid")
     trend: Trend
     examples: list[Example] = Field(description="the sentences closest to its centroid")
 
@@ -341,10 +367,10 @@ def _trend(rows: Rows, members: NDArray[np.intp]) -> Trend:
     )
 
 
-def _groups(rows: Rows, min_size: int) -> tuple[Floats, list[NDArray[np.intp]], list[list[str]]]:
-    """Unit embeddings, each kept cluster's rows, and each cluster's distinctive words."""
-    unit = normalise(rows.embeddings)
-    labels = cluster(rows.embeddings, min_size)
+def _groups(rows: Rows, min_size: int, corpus: Floats | None) -> tuple[Floats, list[NDArray[np.intp]], list[list[str]]]:
+    """Centred unit embeddings, each kept cluster's rows, and each cluster's distinctive words."""
+    unit = centred(rows.embeddings, None if corpus is None else normalise(corpus).mean(0))
+    labels = cluster(rows.embeddings, min_size, corpus=corpus)
     groups = [np.flatnonzero(labels == k) for k in range(int(labels.max()) + 1)] if len(labels) else []
     if not groups:
         return unit, [], []
@@ -365,7 +391,8 @@ def themes_report(
     rows = read_sentences(connection, f, negative_only=polarity == "negative", unassigned=False)
     n = len(rows.text)
     clustered = n >= min_volume
-    unit, groups, words = _groups(rows, min_theme_size) if clustered else (rows.embeddings, [], [])
+    corpus = corpus_sample(connection)
+    unit, groups, words = _groups(rows, min_theme_size, corpus) if clustered else (rows.embeddings, [], [])
     themes = []
     for number, (members, top) in enumerate(zip(groups, words, strict=True)):
         counts, net = _net([rows.sentiment[i] for i in members])
@@ -440,11 +467,13 @@ def gaps_report(
     likely = Counter(pairs[int(t)][0].id for t in nearest)
     coverage = _coverage(connection, f, likely)
     clustered = n >= min_volume
-    unit, groups, words = _groups(rows, min_theme_size) if clustered else (rows.embeddings, [], [])
+    corpus = corpus_sample(connection)
+    unit, groups, words = _groups(rows, min_theme_size, corpus) if clustered else (rows.embeddings, [], [])
+    raw = normalise(rows.embeddings)
     taken = {tp.id for _, tp in pairs}
     proposals = []
     for members, top in zip(groups, words, strict=True):
-        centroid = unit[members].mean(0)
+        centroid = raw[members].mean(0)  # the assigner's prototypes are not centred
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         similarities = assigner.similarities(centroid[None, :])[0]
         best = int(similarities.argmax())

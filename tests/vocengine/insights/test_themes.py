@@ -142,3 +142,13 @@ def test_gaps_propose_the_planted_unassigned_cluster_in_its_likely_stage(engine,
     journey = with_proposal(JOURNEY, proposal)
     renewal = next(stage for stage in journey.stages if stage.id == "renewal")
     assert [tp.id for tp in renewal.touchpoints] == ["contract", proposal.id]
+
+
+def test_a_touchpoint_that_is_all_one_complaint_is_one_theme(engine, feedback):
+    rng = np.random.default_rng(7)
+    _store_planted(feedback, rng, at="billing", themes=1, per=30)
+    _store_noise(feedback, rng, 60, at="setup")  # the rest of the corpus: what a theme must be tighter than
+    with engine.connect() as connection:
+        report = themes_report(connection, InsightFilter(touchpoint="billing"), "negative", 1, min_volume=30,
+                               min_theme_size=10)  # fmt: skip
+    assert [t.n for t in report.themes] == [30] and report.themes[0].words[0] in {"invoice", "amount", "wrong"}
