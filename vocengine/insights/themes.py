@@ -3,15 +3,16 @@ journey map (what the unassigned sentences are about, proposed as new touchpoint
 
 No encoder runs: the float16 embeddings written at scoring time are clustered. The recipe:
 
-  1. normalise the embeddings (cosine geometry), take out the corpus' mean direction (`centred`), reduce
-     them with PCA to at most `PCA_DIMENSIONS`;
+  1. normalise the embeddings (cosine geometry), reduce them with PCA to at most `PCA_DIMENSIONS`;
   2. HDBSCAN (`sklearn.cluster.HDBSCAN`) finds dense groups and leaves the rest as noise: no number of
      themes to choose, and sentences about nothing in particular are not forced into a theme;
-  3. each group is kept only if it is tighter than chance: its mean cosine similarity to its own centroid
-     (in the full space) must beat that of random stored sentences (any touchpoint, `corpus_sample`) of the
-     same count by `MIN_COHESION_GAIN`, so pure
-     noise yields no themes (HDBSCAN alone finds a few small clusters in large uniform noise); then a sentence
-     belongs to the nearest kept group it is itself that close to (cosine to the centroid);
+  3. each group is kept only if it is tighter than chance, in the full space: its spread (1 - the mean cosine
+     of its rows to their centroid) must be at most `MAX_SPREAD` of the spread of as many random stored
+     sentences (any touchpoint, `corpus_sample`). A ratio, not a difference: encoders differ in how narrow
+     a cone they put every sentence in (a random one's cosines are all above 0.9). So pure noise yields no
+     theme (HDBSCAN alone finds a few small groups in large uniform noise), and a touchpoint that is all one
+     complaint is one theme. A sentence then belongs to the nearest kept group it is close enough to
+     (`MAX_ROW_SPREAD`), which drops stray rows HDBSCAN took in and takes in the edge of a group;
   4. each kept group is labelled by class-based TF-IDF (BERTopic's c-TF-IDF): word counts per group (the
      unclustered sentences as one more class), the term frequency in the group times log(1 + mean words per
      class / the word's count over every class), so a word common to every group ranks low.
@@ -47,15 +48,16 @@ Floats = NDArray[np.float32]
 
 PCA_DIMENSIONS = 15
 MIN_SAMPLES = 5
-MIN_COHESION_GAIN = 0.2
+MAX_SPREAD = 0.6
+MAX_ROW_SPREAD = 0.8
 NULL_DRAWS = 20
 TOP_WORDS = 8
 EXAMPLES = 3
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # what redaction leaves ([EMAIL], [NAME]): no theme is about it
 RECIPE_THEMES = (
-    "HDBSCAN over the stored sentence embeddings, normalised and centred on the corpus mean (PCA to at most 15 "
-    "dimensions); a cluster is kept when its cohesion (mean cosine to its centroid) beats random samples of its size "
-    "by 0.2 (random stored sentences, any touchpoint); a sentence joins the nearest kept cluster it is close enough to; labels by class-based "
+    "HDBSCAN over the normalised stored sentence embeddings (PCA to at most 15 dimensions); a cluster is kept when "
+    "its spread (1 - mean cosine to its centroid) is at most 0.6 of that of as many random stored sentences; a "
+    "sentence joins the nearest kept cluster it is close enough to; labels by class-based "
     "TF-IDF; trend: the theme's share of the selected sentences in the earlier and the later half of their dates"
 )
 RECIPE_GAPS = (
@@ -73,14 +75,6 @@ def normalise(embeddings: NDArray[Any]) -> Floats:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     out: Floats = x / np.maximum(norms, 1e-12)
     return out
-
-
-def centred(embeddings: NDArray[Any], center: Floats | None) -> Floats:
-    """Unit embeddings with the corpus' mean direction taken out (then unit again). Sentence encoders put every
-    sentence in a narrow cone (all cosines high: a random encoder's above 0.9); what tells sentences apart is
-    what is left. The mean is the corpus', not the selection's: a selection that is mostly one theme keeps it."""
-    unit = normalise(embeddings)
-    return unit if center is None else normalise(unit - center)
 
 
 def corpus_sample(connection: Connection, sample: int = 5000) -> Floats | None:
@@ -104,13 +98,12 @@ def cluster(
     min_size: int,
     *,
     corpus: NDArray[Any] | None = None,
-    min_gain: float = MIN_COHESION_GAIN,
+    max_spread: float = MAX_SPREAD,
     seed: int = 0,
 ) -> NDArray[np.int64]:
     """A cluster number per row (0, 1, ... largest first), -1 for noise: HDBSCAN's dense groups of at least
-    `min_size` rows that are tighter than random rows of the same count by `min_gain`. Random rows of the
-    `corpus` (a sample of every stored sentence, `corpus_sample`) when given, whose mean direction is then
-    taken out of every row first (`centred`); else of `embeddings` themselves."""
+    `min_size` rows whose spread is at most `max_spread` of that of as many random rows of `corpus` (a sample
+    of every stored sentence, `corpus_sample`; without one, of `embeddings` themselves)."""
     from sklearn.cluster import HDBSCAN
     from sklearn.decomposition import PCA
 
@@ -118,9 +111,8 @@ def cluster(
     labels = np.full(n, -1, dtype=np.int64)
     if n < max(2 * min_size, MIN_SAMPLES + 1):
         return labels
-    center = None if corpus is None or len(corpus) == 0 else normalise(corpus).mean(0)
-    unit = centred(embeddings, center)
-    reference = unit if corpus is None or len(corpus) == 0 else centred(corpus, center)
+    unit = normalise(embeddings)
+    reference = unit if corpus is None or len(corpus) == 0 else normalise(corpus)
     dims = min(PCA_DIMENSIONS, unit.shape[1], n - 1)
     reduced = PCA(n_components=dims, random_state=seed).fit_transform(unit) if dims < unit.shape[1] else unit
     rng = np.random.default_rng(seed)
@@ -136,18 +128,18 @@ def cluster(
             members = np.flatnonzero(found == label)
             size, pool = len(members), len(reference)
             draws = [cohesion(reference[rng.choice(pool, size, replace=size > pool)]) for _ in range(NULL_DRAWS)]
-            null = float(np.mean(draws))
-            if cohesion(unit[members]) >= null + min_gain:
+            chance = 1 - float(np.mean(draws))  # the spread of random sentences
+            if 1 - cohesion(unit[members]) <= max_spread * chance:
                 centroid = unit[members].mean(0)
                 centroids.append(centroid / np.linalg.norm(centroid))
-                bounds.append(null + min_gain / 2)
+                bounds.append(1 - MAX_ROW_SPREAD * chance)
         if centroids:
             break
     if not centroids:
         return labels
-    # HDBSCAN's dense cores are the seeds; a row belongs to the closest seed it is nearer to than random rows
-    # are by half the gain a seed needed. This drops stray rows taken in at a core's edge (closer in the reduced space
-    # than in the full one) and takes in the rows of a group that HDBSCAN left as noise around its core.
+    # HDBSCAN's dense cores are the seeds. A row belongs to the nearest seed it is close enough to: this drops
+    # stray rows taken in at a core's edge (closer in the reduced space than in the full one) and takes in the
+    # rows of a group that HDBSCAN left as noise around its core.
     margin = unit @ np.stack(centroids).T - np.array(bounds)
     best = margin.argmax(1)
     member = margin[np.arange(n), best] >= 0
@@ -215,7 +207,7 @@ class Theme(BaseModel):
     share: float = Field(description="n / the sentences clustered")
     sentiment: dict[str, int] = Field(description="sentences per sentiment label")
     net_sentiment: float = Field(description="% positive - % negative sentences, over n")
-    cohesion: float = Field(description="mean cosine similarity of its (centred) sentences to their centroid")
+    cohesion: float = Field(description="mean cosine similarity of its sentences to their centroid")
     trend: Trend
     examples: list[Example] = Field(description="the sentences closest to its centroid")
 
@@ -368,8 +360,8 @@ def _trend(rows: Rows, members: NDArray[np.intp]) -> Trend:
 
 
 def _groups(rows: Rows, min_size: int, corpus: Floats | None) -> tuple[Floats, list[NDArray[np.intp]], list[list[str]]]:
-    """Centred unit embeddings, each kept cluster's rows, and each cluster's distinctive words."""
-    unit = centred(rows.embeddings, None if corpus is None else normalise(corpus).mean(0))
+    """Unit embeddings, each kept cluster's rows, and each cluster's distinctive words."""
+    unit = normalise(rows.embeddings)
     labels = cluster(rows.embeddings, min_size, corpus=corpus)
     groups = [np.flatnonzero(labels == k) for k in range(int(labels.max()) + 1)] if len(labels) else []
     if not groups:
@@ -469,11 +461,10 @@ def gaps_report(
     clustered = n >= min_volume
     corpus = corpus_sample(connection)
     unit, groups, words = _groups(rows, min_theme_size, corpus) if clustered else (rows.embeddings, [], [])
-    raw = normalise(rows.embeddings)
     taken = {tp.id for _, tp in pairs}
     proposals = []
     for members, top in zip(groups, words, strict=True):
-        centroid = raw[members].mean(0)  # the assigner's prototypes are not centred
+        centroid = unit[members].mean(0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         similarities = assigner.similarities(centroid[None, :])[0]
         best = int(similarities.argmax())

@@ -1,6 +1,6 @@
 """Themes and gaps: a report clustered from the stored sentence embeddings (`vocengine.insights.themes`),
 computed by a worker so that a large touchpoint never holds a request, and kept in `insight_result` for the
-data it saw (`vocengine.insights.results`). One step: the read, the clustering and the write commit together."""
+data it saw (`vocengine.insights.results`). One step: read and cluster, then store the report."""
 
 from __future__ import annotations
 
@@ -28,19 +28,21 @@ class _Report(JobKind):
             return True
         settings = runtime.settings
         limits = {"min_volume": settings.insight_min_volume, "min_theme_size": settings.insight_min_theme_size}
-        with job.step() as step:
-            key, found = fresh(step.connection, ask)
+        # Computed on a read connection: the step's write transaction (SQLite's one write lock) is held only to
+        # store the report, not for the seconds the clustering of a large touchpoint takes.
+        with runtime.engine.connect() as connection:
+            key, found = fresh(connection, ask)
+            report: Any = None
             if found is None:
                 f = InsightFilter.model_validate(ask.params["filter"])
-                report: Any
                 if ask.kind == THEMES:
-                    report = themes_report(step.connection, f, ask.params["polarity"], map_id, **limits)
-                    done = report.n
+                    report = themes_report(connection, f, ask.params["polarity"], map_id, **limits)
                 else:
-                    report = gaps_report(step.connection, f, analyzer.journey, analyzer.assigner, map_id, **limits)
-                    done = report.unassigned
+                    report = gaps_report(connection, f, analyzer.journey, analyzer.assigner, map_id, **limits)
+        done = 0 if report is None else report.n if ask.kind == THEMES else report.unassigned
+        with job.step(advance=done) as step:
+            if report is not None:
                 store(step.connection, ask, key, report.model_dump(mode="json"))
-                step.advance = done
         job.result = {"key": key, "sentences": job.done}
         return True
 
