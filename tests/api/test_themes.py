@@ -112,3 +112,15 @@ def test_gaps_propose_the_planted_cluster_and_adopting_it_makes_a_map_version(pl
     assert stage["touchpoints"][-1]["examples"] == [e["text"] for e in proposal["examples"]]
     assert again.status_code == 404
     assert maps["active"]["id"] == version["id"]
+
+
+def test_concurrent_asks_queue_one_job(planted):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with planted.client("read") as client:
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            replies = list(pool.map(lambda _: client.get("/v1/journey/gaps", params={"source": "ticket"}), range(6)))
+    assert {r.status_code for r in replies} == {202}
+    assert len({r.json()["job_id"] for r in replies}) == 1
+    with planted.client("admin") as admin:
+        assert len(admin.get("/v1/jobs", params={"kind": "gaps"}).json()) == 1
