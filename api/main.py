@@ -29,6 +29,7 @@ from api.routers import (
     labels,
     models,
     responses,
+    themes,
     webhooks,
 )
 from api.state import ServiceState
@@ -99,6 +100,7 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
         responses,
         analyze,
         insights,
+        themes,
         accounts,
         journey_maps,
         labels,

@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     insight_min_support: int = Field(
         10, ge=2, description="comments or contacts negative at each end of a cross-stage link before it is tested"
     )
+    insight_min_theme_size: int = Field(
+        10, ge=2, description="sentences a theme or a proposed touchpoint needs (themes and gaps cluster none smaller)"
+    )
 
     def resolved_models_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"

@@ -7,5 +7,8 @@ from vocengine.jobs.connector_fetch import ConnectorFetch
 from vocengine.jobs.reassign import ReassignMap
 from vocengine.jobs.rescore import Rescore
 from vocengine.jobs.spikes import SpikeAlerts
+from vocengine.jobs.themes import Gaps, Themes
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch(), SpikeAlerts())}
+KINDS: dict[str, JobKind] = {
+    kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch(), SpikeAlerts(), Themes(), Gaps())
+}

@@ -420,3 +420,28 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
     delivered_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
+# -- insight results computed by jobs (themes, gaps: issue 11) ---------------------------------------------
+
+
+class InsightResult(SQLModel, table=True):
+    """A report computed by a job, kept for the request that asked for it. `scope` names what was asked (the
+    kind, the map version, the filters); `key` adds the data it was computed on (`vocengine.store.insight_cache`),
+    so a result is fresh exactly while no scored sentence was added, updated or deleted since."""
+
+    __tablename__ = "insight_result"
+    __table_args__ = (
+        Index("ix_insight_result_key", "key", unique=True),
+        Index("ix_insight_result_scope", "scope"),
+        Index("ix_insight_result_kind_map", "kind", "map_version_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    scope: str = Field(max_length=64)
+    key: str = Field(max_length=64)
+    map_version_id: int | None = None
+    params: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, insert
 
 from vocengine.insights.filters import response
@@ -70,6 +71,7 @@ class Sentence:
     shown: tuple[str, ...] = ()
     p_negative: float | None = None
     text: str = "a sentence"
+    embedding: Sequence[float] | None = None  # stored as float16, as the worker stores it
 
 
 def s(sentiment: str | None = "neutral", **fields: Any) -> Sentence:
@@ -149,6 +151,7 @@ def _row(
         "touchpoint": sentence.at,
         "touchpoint_score": 0.9 if sentence.at else None,
         "occurred_at": occurred_at,
+        "embedding": None if sentence.embedding is None else np.asarray(sentence.embedding, np.float16).tobytes(),
         **shared,
     }
     row.update({emotion_column(lb): sentence.emotions.get(lb, 0.0) if scored else None for lb in EMOTION_LABELS})
