@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,24 +46,54 @@ def _trim(value: Any, depth: int = 0) -> Any:
     return value
 
 
+@contextmanager
+def _receiver() -> Iterator[str]:
+    """A webhook receiver on loopback that takes every message (204), so the delivery log shows a delivery."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Taker(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Taker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/cx"
+    finally:
+        server.shutdown()
+
+
 def main() -> None:
+    with _receiver() as receiver:
+        _record(receiver)
+
+
+def _record(receiver: str) -> None:
     import csv
 
     import httpx
     from pydantic import ValidationError
 
+    from vocengine.alerts.rules import RuleSpec
     from vocengine.bench_service import start_server
     from vocengine.ingest import ResponseCreate
     from vocengine.journey.maps import load_journey_map
     from vocengine.runtime import Runtime
     from vocengine.settings import Settings
+    from vocengine.usecases.alerts import create_endpoint, create_rule
     from vocengine.usecases.keys import create_key
     from vocengine.usecases.responses import store_responses
     from vocengine.worker import ScoringWorker
 
     folder = tempfile.mkdtemp(prefix="vocengine-examples-")
     url = f"sqlite:///{folder}/examples.db"
-    runtime = Runtime(Settings(database_url=url))
+    # The receiver of the example webhook listens on loopback, which webhook URLs may not reach by default.
+    runtime = Runtime(Settings(database_url=url, webhook_allow_loopback=True))
     with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     items = []
@@ -80,6 +113,10 @@ def main() -> None:
             )
         except ValidationError:
             continue  # the sample holds bad rows on purpose (empty text, ...): the examples skip them
+    # A rule and a webhook before scoring, so that scoring fires alerts and the worker delivers them.
+    rule = {"kind": "response_match", "sentiment": "negative", "emotions": ["anger", "annoyance", "disappointment"]}
+    create_rule(runtime, RuleSpec.model_validate({"name": "Angry customers", "condition": rule}))
+    endpoint = create_endpoint(runtime, receiver, owner=None, description="the CX team's channel")
     store_responses(runtime, items)
     ScoringWorker(runtime, "examples").drain()
     key, _ = create_key(runtime, ["admin"])
@@ -98,6 +135,12 @@ def main() -> None:
         "journey_maps": "/v1/journey-maps",
         "labels_queue": "/v1/labels/queue?task=touchpoint&limit=2",
         "models": "/v1/models",
+        "alert_rules": "/v1/alert-rules",
+        "alert_rule": "/v1/alert-rules/1",
+        "alerts": "/v1/alerts?limit=2",
+        "webhooks": "/v1/webhooks",
+        "webhook": f"/v1/webhooks/{endpoint.id}",
+        "deliveries": f"/v1/webhooks/{endpoint.id}/deliveries?limit=2",
     }
     server, api = start_server(url)
     try:
@@ -121,6 +164,15 @@ def main() -> None:
             recorded["journey_maps"] = _trim(client.get("/v1/journey-maps").raise_for_status().json())
             recorded["jobs"] = _trim(client.get("/v1/jobs").raise_for_status().json())
             recorded["job"] = _trim(client.get(f"/v1/jobs/{recorded['jobs'][0]['id']}").raise_for_status().json())
+            # Themes and gaps are jobs too: the first ask queues one (202), the worker computes, the next answers.
+            reports = {"themes": "/v1/themes?stage=onboarding&polarity=all", "gaps": "/v1/journey/gaps"}
+            for path in reports.values():
+                client.get(path).raise_for_status()
+            ScoringWorker(runtime, "examples").drain()
+            for name, path in reports.items():
+                reply = client.get(path).raise_for_status()
+                assert reply.status_code == 200, f"{path} answered {reply.status_code} after its job ran"
+                recorded[name] = _trim(reply.json())
     finally:
         server.terminate()
         server.wait(timeout=30)

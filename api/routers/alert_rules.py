@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, RuntimeDep
 from api.errors import ErrorResponse
+from api.examples import example
 from vocengine.alerts.rules import RuleSpec
 from vocengine.store.tables import AlertRule, as_utc
 from vocengine.usecases import alerts
@@ -57,12 +58,19 @@ def create_rule(spec: RuleSpec, runtime: RuntimeDep, _key: AdminKey) -> AlertRul
     return public(alerts.create_rule(runtime, spec))
 
 
-@router.get("", response_model=list[AlertRulePublic], summary="Every alert rule (admin)")
+@router.get(
+    "", response_model=list[AlertRulePublic], responses=example("alert_rules"), summary="Every alert rule (admin)"
+)
 def list_rules(runtime: RuntimeDep, _key: AdminKey) -> list[AlertRulePublic]:
     return [public(r) for r in alerts.list_rules(runtime)]
 
 
-@router.get("/{rule_id}", response_model=AlertRulePublic, responses=NOT_FOUND, summary="One alert rule (admin)")
+@router.get(
+    "/{rule_id}",
+    response_model=AlertRulePublic,
+    responses={**NOT_FOUND, **example("alert_rule")},
+    summary="One alert rule (admin)",
+)
 def get_rule(rule_id: RuleId, runtime: RuntimeDep, _key: AdminKey) -> AlertRulePublic:
     return public(alerts.get_rule(runtime, rule_id))
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
 from api.deps import AdminKey, RuntimeDep
+from api.examples import example
 from vocengine.store.tables import Alert, as_utc
 from vocengine.usecases import alerts
 
@@ -37,7 +38,7 @@ def public(alert: Alert) -> AlertPublic:
     return AlertPublic.model_validate(alert.model_dump(exclude={"dedupe_key"}))
 
 
-@router.get("", response_model=list[AlertPublic], summary="Alerts, newest first (admin)")
+@router.get("", response_model=list[AlertPublic], responses=example("alerts"), summary="Alerts, newest first (admin)")
 def list_alerts(
     runtime: RuntimeDep,
     _key: AdminKey,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AdminKey, ReadKey, RuntimeDep
 from api.errors import ErrorResponse
+from api.examples import example
 from api.filters import FilterDep
 from api.routers.journey_maps import JourneyMapVersionPublic, _view
 from vocengine.insights.themes import GapsReport, Polarity, ThemesReport
@@ -50,7 +51,7 @@ def _dump(report: dict[str, object]) -> str:
 @router.get(
     "/themes",
     response_model=ThemesReport,
-    responses=COMPUTING,
+    responses={**COMPUTING, **example("themes")},
     summary="Pain-point themes of a touchpoint or stage, clustered from the stored embeddings",
 )
 def get_themes(
@@ -69,7 +70,7 @@ def get_themes(
 @router.get(
     "/journey/gaps",
     response_model=GapsReport,
-    responses=COMPUTING,
+    responses={**COMPUTING, **example("gaps")},
     summary="Coverage of the journey map, and touchpoints proposed from the unassigned sentences",
 )
 def get_gaps(runtime: RuntimeDep, f: FilterDep, _key: ReadKey) -> Response:

@@ -11,6 +11,7 @@ from standardwebhooks import Webhook
 
 from api.deps import AdminKey, RuntimeDep
 from api.errors import ApiError, ErrorDetail, ErrorResponse
+from api.examples import example
 from vocengine.alerts.urls import UnsafeUrl
 from vocengine.store.tables import DeliveryStatus, WebhookDelivery, WebhookEndpoint, as_utc
 from vocengine.usecases import alerts
@@ -117,12 +118,19 @@ def create_endpoint(body: WebhookCreate, runtime: RuntimeDep, _key: AdminKey) ->
     return WebhookCreated(**public(endpoint).model_dump(), secret=endpoint.secret)
 
 
-@router.get("", response_model=list[WebhookPublic], summary="Every webhook endpoint (admin)")
+@router.get(
+    "", response_model=list[WebhookPublic], responses=example("webhooks"), summary="Every webhook endpoint (admin)"
+)
 def list_endpoints(runtime: RuntimeDep, _key: AdminKey) -> list[WebhookPublic]:
     return [public(e) for e in alerts.list_endpoints(runtime)]
 
 
-@router.get("/{endpoint_id}", response_model=WebhookPublic, responses=NOT_FOUND, summary="One webhook endpoint")
+@router.get(
+    "/{endpoint_id}",
+    response_model=WebhookPublic,
+    responses={**NOT_FOUND, **example("webhook")},
+    summary="One webhook endpoint",
+)
 def get_endpoint(endpoint_id: EndpointId, runtime: RuntimeDep, _key: AdminKey) -> WebhookPublic:
     return public(alerts.get_endpoint(runtime, endpoint_id))
 
@@ -138,7 +146,7 @@ def delete_endpoint(endpoint_id: EndpointId, runtime: RuntimeDep, _key: AdminKey
 @router.get(
     "/{endpoint_id}/deliveries",
     response_model=list[DeliveryPublic],
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **example("deliveries")},
     summary="An endpoint's delivery log, newest first (admin)",
 )
 def list_deliveries(
