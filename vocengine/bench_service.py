@@ -2,12 +2,17 @@
 
 1. ingest: responses/s accepted through POST /v1/responses/batch (1,000 per request);
 2. scoring: responses/s scored end to end by the worker with the real models;
-3. queries: p50/p95 of each query endpoint once the database holds `--comments` scored comments.
+3. report jobs: the wall time and peak memory increase of the themes and gaps jobs (run as the worker runs
+   them, in this process) on the filled database;
+4. queries: p50/p95 of each query endpoint once the database holds `--comments` scored comments, themes and
+   gaps included (answered from the reports their jobs cached).
 
 Scoring 100,000 comments with the real models would take the bench a quarter of an hour, so step 3
 scores a sample with the real worker and then copies its stored analysis, with new ids, dates, personas,
 accounts and contacts, until the database holds the asked number of comments. The query planner sees
-the same row counts and value spreads as with as many distinct comments.
+the same row counts and value spreads as with as many distinct comments. A copied sentence's embedding is
+its source's moved by a small random offset (cosine about 0.95 to it, stored as float16 like the real ones), so
+the themes jobs cluster near-paraphrases rather than hundreds of exact duplicates.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, func, insert, select
 
 from vocengine.bench import generate_corpus
@@ -58,6 +65,7 @@ QUERIES = [
     "/v1/responses?limit=50",
     "/v1/responses?persona=admin&stage=onboarding&limit=50",
 ]
+JITTER = 0.3  # the norm of the random offset added to a copied sentence's unit embedding (cosine about 0.95)
 
 
 def start_server(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -146,6 +154,7 @@ def fill_to(engine: Engine, comments: int, chunk: int = 2000) -> int:
         for row in connection.execute(select(sentence_result)):
             sentences.setdefault(row.response_id, []).append(row._asdict())
     rng = random.Random(5)
+    nprng = np.random.default_rng(5)
     now = utcnow()
     made = 0
     while have + made < comments:
@@ -175,6 +184,7 @@ def fill_to(engine: Engine, comments: int, chunk: int = 2000) -> int:
             connection.execute(insert(COMMENT), new_comments)
             for s in new_sentences:
                 s.pop("id")
+            _jitter(new_sentences, nprng)
             connection.execute(insert(sentence_result), new_sentences)
         made += n
         print(f"  stored {have + made:,} of {comments:,} comments", file=sys.stderr, end="\r")
@@ -186,17 +196,118 @@ def fill_to(engine: Engine, comments: int, chunk: int = 2000) -> int:
     return have + made
 
 
-def bench_queries(url: str, key: str, repeats: int) -> dict[str, dict[str, float]]:
+def _jitter(sentences: list[dict[str, Any]], rng: np.random.Generator) -> None:
+    """Each copied embedding moved by a random offset of norm `JITTER` off its unit vector, renormalised to its
+    norm, float16 as stored (one vectorised pass per chunk)."""
+    rows = [i for i, s in enumerate(sentences) if s.get("embedding")]
+    if not rows:
+        return
+    x = np.stack([np.frombuffer(sentences[i]["embedding"], dtype=np.float16) for i in rows]).astype(np.float32)
+    norms = np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    noise = rng.standard_normal(x.shape).astype(np.float32)
+    noise *= JITTER / np.maximum(np.linalg.norm(noise, axis=1, keepdims=True), 1e-12)
+    moved = x / norms + noise
+    moved *= norms / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)
+    for i, vector in zip(rows, moved.astype(np.float16), strict=True):
+        sentences[i]["embedding"] = vector.tobytes()
+
+
+class PeakRSS:
+    """The process's peak resident memory above its level at entry, sampled every 10 ms by a thread (psutil):
+    `getrusage`'s ru_maxrss is the peak of the whole process's life, which the models loaded earlier may hold."""
+
+    def __enter__(self) -> PeakRSS:
+        import psutil
+
+        self._process = psutil.Process()
+        self.start = self.peak = int(self._process.memory_info().rss)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, int(self._process.memory_info().rss))
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, int(self._process.memory_info().rss))
+
+    @property
+    def increase_mb(self) -> float:
+        return round((self.peak - self.start) / 2**20, 1)
+
+
+def report_paths(engine: Engine) -> list[str]:
+    """The themes of the busiest touchpoint and of the busiest stage (negative sentences), and the gaps."""
+    sr = sentence_result.c
+    with engine.connect() as connection:
+
+        def busiest(column: Any) -> str:
+            query = select(column).where(column.is_not(None), sr.sentiment == "negative").group_by(column)
+            return str(connection.execute(query.order_by(func.count().desc()).limit(1)).scalar_one())
+
+        touchpoint, stage = busiest(sr.touchpoint), busiest(sr.stage)
+    return [
+        f"/v1/themes?touchpoint={touchpoint}&polarity=negative",
+        f"/v1/themes?stage={stage}&polarity=negative",
+        "/v1/journey/gaps",
+    ]
+
+
+def bench_report_jobs(runtime: Runtime, url: str, key: str, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """Ask each report once (202 and a job), run its job as a worker would (one step of the oldest queued job
+    at a time, in this process) and time it: wall seconds and peak RSS increase; then check it answers 200."""
+    import httpx
+
+    from vocengine.jobs.runner import run_one_step
+    from vocengine.store import jobs
+    from vocengine.store.tables import OPEN_JOB_STATUSES
+
+    figures: dict[str, dict[str, Any]] = {}
+    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as client:
+        for path in paths:
+            reply = client.get(path)
+            reply.raise_for_status()
+            if reply.status_code != 202:
+                raise RuntimeError(f"{path} answered {reply.status_code} before its job ran")
+            job_id = int(reply.json()["job_id"])
+            with PeakRSS() as memory:
+                started = time.perf_counter()
+                while jobs.get(runtime.engine, job_id).status in OPEN_JOB_STATUSES:
+                    if not run_one_step(runtime, "bench"):
+                        time.sleep(0.05)
+                seconds = time.perf_counter() - started
+            job = jobs.get(runtime.engine, job_id)
+            if job.status != "done":
+                raise RuntimeError(f"the job of {path} ended {job.status}: {job.error}")
+            answer = client.get(path)
+            if answer.status_code != 200:
+                raise RuntimeError(f"{path} answered {answer.status_code} after its job ran")
+            body = answer.json()
+            sentences = body["n"] if body["kind"] == "themes" else body["unassigned"]
+            groups = len(body["themes"]) if body["kind"] == "themes" else len(body["proposals"])
+            figures[path] = {"job_s": round(seconds, 2), "peak_rss_increase_mb": memory.increase_mb,
+                             "sentences": sentences, "groups": groups, "payload_kb": round(len(answer.content) / 1024, 1)}  # fmt: skip
+    return figures
+
+
+def bench_queries(url: str, key: str, repeats: int, paths: list[str] = QUERIES) -> dict[str, dict[str, float]]:
     import httpx
 
     figures = {}
     with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as client:
-        for path in QUERIES:
+        for path in paths:
             client.get(path).raise_for_status()  # warm-up, and a check that it answers
             times = []
             for _ in range(repeats):
                 started = time.perf_counter()
-                client.get(path).raise_for_status()
+                reply = client.get(path)
+                reply.raise_for_status()
+                if reply.status_code != 200:  # a 202: a report computing, not answered from its cache
+                    raise RuntimeError(f"{path} answered {reply.status_code}")
                 times.append((time.perf_counter() - started) * 1000)
             times.sort()
             figures[path] = {"p50_ms": round(statistics.median(times), 1),
@@ -232,8 +343,11 @@ def run_service_benchmark(
             figures["stored_sentences"] = connection.execute(
                 select(func.count()).select_from(sentence_result)
             ).scalar_one()
+        print("themes and gaps jobs ...", file=sys.stderr)
+        reports = report_paths(engine)
+        figures["report_jobs"] = bench_report_jobs(runtime, api, key, reports)
         print("queries ...", file=sys.stderr)
-        figures["queries"] = bench_queries(api, key, repeats)
+        figures["queries"] = bench_queries(api, key, repeats, QUERIES + reports)
         figures["queries_worst_p95_ms"] = max(q["p95_ms"] for q in figures["queries"].values())
     finally:
         server.terminate()
@@ -241,6 +355,19 @@ def run_service_benchmark(
         runtime.close()
     text = json.dumps(figures, indent=2)
     print(text)
+    print(table(figures), file=sys.stderr)
     if out:
         out.write_text(text + "\n")
     return figures
+
+
+def table(figures: dict[str, Any]) -> str:
+    """The query and report job figures as a Markdown table."""
+    lines = ["| endpoint | p50 ms | p95 ms |", "|---|---:|---:|"]
+    lines += [f"| `{path}` | {q['p50_ms']} | {q['p95_ms']} |" for path, q in figures.get("queries", {}).items()]
+    lines += ["", "| report job | sentences | groups | job s | peak RSS increase MB |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        f"| `{path}` | {j['sentences']} | {j['groups']} | {j['job_s']} | {j['peak_rss_increase_mb']} |"
+        for path, j in figures.get("report_jobs", {}).items()
+    ]
+    return "\n".join(lines)
