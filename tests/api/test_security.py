@@ -18,6 +18,9 @@ ENDPOINTS = [
     ("GET", "/v1/journey", "read"),
     ("GET", "/v1/journey/links", "read"),
     ("GET", "/v1/drivers", "read"),
+    ("GET", "/v1/themes", "read"),
+    ("GET", "/v1/journey/gaps", "read"),
+    ("POST", "/v1/journey/gaps/p1/adopt", "admin"),
     ("GET", "/v1/moments", "read"),
     ("GET", "/v1/trends", "read"),
     ("GET", "/v1/accounts", "read"),
@@ -55,7 +58,8 @@ ENDPOINTS = [
 CONNECTORS = [("POST", f"/v1/connectors/{tool}") for tool in
               ("typeform", "zendesk", "intercom", "delighted", "surveymonkey", "qualtrics")]  # fmt: skip
 EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
-                       "{version_id}": "x", "{job_id}": "1", "{rule_id}": "1", "{endpoint_id}": "1"}  # fmt: skip
+                       "{version_id}": "x", "{job_id}": "1", "{rule_id}": "1", "{endpoint_id}": "1",
+                       "{proposal_id}": "p1"}  # fmt: skip
 
 
 @pytest.fixture
