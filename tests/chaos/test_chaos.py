@@ -66,12 +66,27 @@ class Workers:
             )
         self.started += 1
 
-    def kill_one(self, rng: random.Random) -> None:
-        victim = self.live.pop(rng.randrange(len(self.live)))
+    def kill_one(self, rng: random.Random, engine) -> None:
+        """SIGKILL a worker that holds a claim when one does (waiting a little for one): on an idle machine the
+        workers score faster than responses are pushed, and a random victim was often between batches, so the
+        kill tested nothing."""
+        deadline = time.monotonic() + 5
+        while not (holders := self._holding_a_claim(engine)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim = self.live.pop(rng.choice(holders) if holders else rng.randrange(len(self.live)))
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
         self.killed += 1
         self.start()
+
+    def _holding_a_claim(self, engine) -> list[int]:
+        """Indexes in `live` of the workers with responses claimed (a worker's name is host:pid:thread)."""
+        with engine.connect() as connection:
+            names = connection.execute(
+                select(RESPONSE.c.claimed_by).where(RESPONSE.c.status == "processing").distinct()
+            ).scalars()
+            pids = {int(name.split(":")[1]) for name in names if name}
+        return [i for i, process in enumerate(self.live) if process.pid in pids]
 
     def stop(self) -> None:
         for process in self.live:
@@ -129,7 +144,7 @@ def test_killed_workers_lose_nothing_and_count_nothing_twice(tmp_path, tiny_mode
                             assert time.monotonic() - began < DEADLINE, "no worker scored anything"
                             time.sleep(0.2)
                     while workers.killed < KILLS and kill_at[workers.killed] <= step:
-                        workers.kill_one(rng)
+                        workers.kill_one(rng, runtime.engine)
                     # The API's in-memory columns follow the workers' writes while they go on.
                     client.get("/v1/emotions", params={"group_by": "stage"}).raise_for_status()
                     queries += 1
