@@ -18,9 +18,9 @@
   var names = data.stages.map(function (s) { return s.name; });
   draw("curve-chart", {
     tooltip: { trigger: "axis" },
-    legend: { data: ["net sentiment", "sentences"] },
+    legend: { bottom: 0, data: ["net sentiment", "sentences"] },
     grid: { left: 50, right: 60, bottom: 60 },
-    xAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "break" } },
+    xAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "break", lineHeight: 14 } },
     yAxis: [
       { type: "value", min: -100, max: 100, name: "net sentiment" },
       { type: "value", name: "sentences", splitLine: { show: false } }
@@ -32,7 +32,7 @@
         lineStyle: { width: 3, color: "#34495e" },
         label: { show: true, position: "top", fontWeight: "bold",
                  formatter: function (p) { return p.value > 0 ? "+" + p.value : String(p.value); } },
-        markLine: { silent: true, symbol: "none", data: [{ yAxis: 0 }], lineStyle: { color: "#999" } },
+        markLine: { silent: true, symbol: "none", label: { show: false }, data: [{ yAxis: 0 }], lineStyle: { color: "#999" } },
         data: data.stages.map(function (s) {
           return judged(s) ? { value: Math.round(s.net_sentiment), itemStyle: { color: colour[s.moment] } } : null;
         }) }
@@ -44,7 +44,7 @@
       tooltip: { trigger: "axis" },
       legend: { data: data.personas.map(function (p) { return p.persona; }) },
       grid: { left: 50, right: 30, bottom: 60 },
-      xAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "break" } },
+      xAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "break", lineHeight: 14 } },
       yAxis: { type: "value", min: -100, max: 100, name: "net sentiment" },
       series: data.personas.map(function (p) {
         return { name: p.persona, type: "line", symbolSize: 9, connectNulls: false,
