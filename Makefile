@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	@mkdir -p out
 	$(VENV)/bin/vocengine analyze examples/feedback_sample.csv --out out/feedback_sample.analysis.jsonl \
-		--chart out/journey_curve.svg
+		--report out/journey.html
 
 test: setup
 	$(VENV)/bin/ruff check .

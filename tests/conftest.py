@@ -36,6 +36,29 @@ def datasets_dir() -> Path:
     return path
 
 
+CHROMIUM = Path(os.environ.get("VOCENGINE_CHROMIUM", "/usr/bin/chromium"))
+
+
+def _find_chromium() -> tuple[Path, str]:
+    if not CHROMIUM.is_file():
+        raise Unavailable(f"no browser at {CHROMIUM} (apt-get install -y chromium, as .ci/run does)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        raise Unavailable(f"the playwright package is not installed (the dev extra has it): {exc}") from exc
+    return CHROMIUM, f"Debian's Chromium at {CHROMIUM} through Playwright"
+
+
+CHROMIUM_COMPONENT = register(Component("chromium", _find_chromium))
+
+
+@pytest.fixture
+def chromium_path() -> Path:
+    """/usr/bin/chromium and Playwright: used when present; without them the browser tests are skipped (CI: failed)."""
+    path: Path = CHROMIUM_COMPONENT.get()
+    return path
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     count_skip(report)
 

@@ -112,15 +112,3 @@ def test_progress_bar_on_stderr_for_long_inputs(tmp_path, capsys):
     assert main(["analyze", str(source), "--out", str(tmp_path / "o.jsonl"), "--progress", "always"]) == 0
     err = capsys.readouterr().err
     assert "analysing" in err and "300/300" in err
-
-
-def test_journey_curve_chart_draws_every_stage_in_order(tmp_path):
-    source = tmp_path / "in.txt"
-    source.write_text("The onboarding call was a mess.\nSupport fixed it within the hour, great job.\n")
-    chart = tmp_path / "curve.svg"
-    assert main(["analyze", str(source), "--out", str(tmp_path / "o.jsonl"), "--chart", str(chart)]) == 0
-    svg = chart.read_text()
-    names = ["Awareness", "Evaluation and sales", "Purchase", "Onboarding", "Usage", "Support", "Renewal"]
-    positions = [svg.index(f">{name}<") for name in names]
-    assert positions == sorted(positions)
-    assert svg.count("<circle") == 2 and "<polyline" in svg

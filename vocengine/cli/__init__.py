@@ -8,14 +8,14 @@ import logging
 import os
 import sys
 
-from vocengine.cli import analyze, bench, jobs, keys, learning, maps, service
+from vocengine.cli import analyze, bench, jobs, keys, learning, maps, report, service
 from vocengine.errors import VocengineError
 
 # Offline by construction: models come from packages or local paths, never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-GROUPS = (analyze, bench, service, keys, learning, jobs, maps)
+GROUPS = (analyze, report, bench, service, keys, learning, jobs, maps)
 
 
 def build_parser() -> argparse.ArgumentParser:

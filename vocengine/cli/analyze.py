@@ -14,7 +14,8 @@ from vocengine.cli import _util
 def cmd_analyze(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from vocengine.io.readers import Record, count_rows, read_records
+    from vocengine.io.readers import count_rows, read_records
+    from vocengine.io.run import analyse_records
     from vocengine.io.summary import RunSummary
     from vocengine.journey.maps import load_journey_map
     from vocengine.schemas import Flag, RowError
@@ -25,6 +26,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     total = count_rows(args.input, args.format)
     records = read_records(args.input, args.format, args.text_column, args.id_column)
     summary = RunSummary(analyzer.journey)
+    builder = None
+    if args.report is not None:
+        from vocengine.report.data import ReportBuilder
+
+        builder = ReportBuilder(analyzer.journey, source=args.input, date_column=args.date_column)
     out: TextIO = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
     report = sys.stderr if args.out == "-" else sys.stdout
     bar = tqdm(
@@ -32,30 +38,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )  # fmt: skip
 
-    chunk: list[Record] = []
-
-    def flush(chunk: list[Record]) -> None:
-        good = [r for r in chunk if r.error is None]
-        results = iter(analyzer.analyze([r.text or "" for r in good], [r.id for r in good]))
-        for record in chunk:
-            if record.error is not None:
+    try:
+        for record, result in analyse_records(analyzer, records, args.chunk_size, bar.update):
+            if result is None:
                 print(record.error, file=sys.stderr)
                 summary.add_error()
-                line = RowError(id=record.id, row=record.row, error=Flag(code="E302", message=record.error))
+                line = RowError(id=record.id, row=record.row, error=Flag(code="E302", message=record.error or ""))
                 out.write(json.dumps(line.model_dump(mode="json"), ensure_ascii=False) + "\n")
             else:
-                result = next(results)
                 summary.add(result)
                 out.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
-        bar.update(len(chunk))
-
-    try:
-        for record in records:
-            chunk.append(record)
-            if len(chunk) >= args.chunk_size:
-                flush(chunk)
-                chunk = []
-        flush(chunk)
+                if builder is not None:
+                    builder.add(record, result)
     finally:
         bar.close()
         if out is not sys.stdout:
@@ -63,11 +57,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     print(summary.render(), file=report)
     if args.out != "-":
         print(f"\nwrote {summary.rows} rows to {args.out}", file=report)
-    if args.chart:
-        from vocengine.io.chart import journey_curve_svg
+    if builder is not None:
+        from vocengine.report.html import write_report
 
-        args.chart.write_text(journey_curve_svg(summary), encoding="utf-8")
-        print(f"wrote the journey curve to {args.chart}", file=report)
+        write_report(args.report, builder.build(summary))
+        print(f"wrote the journey report to {args.report}", file=report)
     return 0
 
 
@@ -81,7 +75,10 @@ def add_parsers(sub: Any) -> None:
     analyze.add_argument(
         "--format", choices=["csv", "jsonl", "lines"], default=None, help="default: from the file name"
     )
-    analyze.add_argument("--chart", type=Path, default=None, help="also draw the journey curve as an SVG file")
+    analyze.add_argument(
+        "--report", type=Path, default=None, help="also write the journey report (one HTML file, see `report`)"
+    )
+    analyze.add_argument("--date-column", default="submitted_at", help="the report's trends: when a comment was made")
     analyze.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
     analyze.add_argument("--chunk-size", type=int, default=256, help=argparse.SUPPRESS)
     analyze.set_defaults(func=cmd_analyze)
