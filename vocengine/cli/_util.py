@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # the runtime pulls in torch: `vocengine --help` should not wait for it
+    from vocengine.io.readers import Record
+    from vocengine.journey.maps import JourneyMap
     from vocengine.runtime import Runtime
+    from vocengine.schemas import CommentAnalysis
 
 LONG_INPUT_ROWS = 200
 
@@ -18,6 +23,37 @@ def runtime() -> Runtime:
     from vocengine.settings import get_settings
 
     return Runtime(get_settings())
+
+
+def analyse_input(
+    args: argparse.Namespace,
+) -> tuple[JourneyMap, Iterator[tuple[Record, CommentAnalysis | None]]]:
+    """The journey map in use and the rows of `args.input` with their analyses (None for a row that could not
+    be read), as `analyze` and `report` read them: `--journey-map`, the columns, `--format`, a progress bar on
+    stderr for long inputs."""
+    from tqdm import tqdm
+
+    from vocengine.io.readers import count_rows, read_records
+    from vocengine.io.run import analyse_records
+    from vocengine.journey.maps import load_journey_map
+
+    analyzer = runtime().analyzer
+    if args.journey_map is not None:
+        analyzer = analyzer.with_journey_map(load_journey_map(args.journey_map))
+    total = count_rows(args.input, args.format)
+    records = read_records(args.input, args.format, args.text_column, args.id_column)
+
+    def rows() -> Iterator[tuple[Record, CommentAnalysis | None]]:
+        bar = tqdm(
+            total=total, unit="row", desc="analysing", disable=not progress_enabled(args.progress, total),
+            file=sys.stderr,
+        )  # fmt: skip
+        try:
+            yield from analyse_records(analyzer, records, args.chunk_size, bar.update)
+        finally:
+            bar.close()
+
+    return analyzer.journey, rows()
 
 
 def progress_enabled(choice: str, total: int | None) -> bool:

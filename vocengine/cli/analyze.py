@@ -12,34 +12,20 @@ from vocengine.cli import _util
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from vocengine.io.readers import count_rows, read_records
-    from vocengine.io.run import analyse_records
     from vocengine.io.summary import RunSummary
-    from vocengine.journey.maps import load_journey_map
     from vocengine.schemas import Flag, RowError
 
-    analyzer = _util.runtime().analyzer
-    if args.journey_map is not None:
-        analyzer = analyzer.with_journey_map(load_journey_map(args.journey_map))
-    total = count_rows(args.input, args.format)
-    records = read_records(args.input, args.format, args.text_column, args.id_column)
-    summary = RunSummary(analyzer.journey)
+    journey, rows = _util.analyse_input(args)
+    summary = RunSummary(journey)
     builder = None
     if args.report is not None:
         from vocengine.report.data import ReportBuilder
 
-        builder = ReportBuilder(analyzer.journey, source=args.input, date_column=args.date_column)
+        builder = ReportBuilder(journey, source=args.input, date_column=args.date_column)
     out: TextIO = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
     report = sys.stderr if args.out == "-" else sys.stdout
-    bar = tqdm(
-        total=total, unit="row", desc="analysing", disable=not _util.progress_enabled(args.progress, total),
-        file=sys.stderr,
-    )  # fmt: skip
-
     try:
-        for record, result in analyse_records(analyzer, records, args.chunk_size, bar.update):
+        for record, result in rows:
             if result is None:
                 print(record.error, file=sys.stderr)
                 summary.add_error()
@@ -51,7 +37,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 if builder is not None:
                     builder.add(record, result)
     finally:
-        bar.close()
         if out is not sys.stdout:
             out.close()
     print(summary.render(), file=report)

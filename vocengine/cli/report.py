@@ -11,36 +11,20 @@ from vocengine.cli import _util
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from vocengine.io.readers import count_rows, read_records
-    from vocengine.io.run import analyse_records
     from vocengine.io.summary import RunSummary
-    from vocengine.journey.maps import load_journey_map
     from vocengine.report.data import ReportBuilder
     from vocengine.report.html import write_report
 
-    analyzer = _util.runtime().analyzer
-    if args.journey_map is not None:
-        analyzer = analyzer.with_journey_map(load_journey_map(args.journey_map))
-    total = count_rows(args.input, args.format)
-    records = read_records(args.input, args.format, args.text_column, args.id_column)
-    summary = RunSummary(analyzer.journey)
-    builder = ReportBuilder(analyzer.journey, source=args.input, date_column=args.date_column)
-    bar = tqdm(
-        total=total, unit="row", desc="analysing", disable=not _util.progress_enabled(args.progress, total),
-        file=sys.stderr,
-    )  # fmt: skip
-    try:
-        for record, result in analyse_records(analyzer, records, args.chunk_size, bar.update):
-            if result is None:
-                print(record.error, file=sys.stderr)
-                summary.add_error()
-            else:
-                summary.add(result)
-                builder.add(record, result)
-    finally:
-        bar.close()
+    journey, rows = _util.analyse_input(args)
+    summary = RunSummary(journey)
+    builder = ReportBuilder(journey, source=args.input, date_column=args.date_column)
+    for record, result in rows:
+        if result is None:
+            print(record.error, file=sys.stderr)
+            summary.add_error()
+        else:
+            summary.add(result)
+            builder.add(record, result)
     write_report(args.out, builder.build(summary))
     print(summary.render())
     print(f"\nwrote the journey report to {args.out}")
