@@ -16,11 +16,14 @@
   }
 
   var names = data.stages.map(function (s) { return s.name; });
+  // On a phone the stage names side by side overlap: slant them instead of dropping any.
+  var narrow = document.documentElement.clientWidth < 640;
+  var stageLabels = { interval: 0, width: narrow ? 90 : 110, overflow: "break", lineHeight: 14, rotate: narrow ? 40 : 0 };
   draw("curve-chart", {
     tooltip: { trigger: "axis" },
     legend: { bottom: 0, data: ["net sentiment", "sentences"] },
     grid: { left: 50, right: 60, bottom: 60 },
-    xAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "break", lineHeight: 14 } },
+    xAxis: { type: "category", data: names, axisLabel: stageLabels },
     yAxis: [
       { type: "value", min: -100, max: 100, name: "net sentiment" },
       { type: "value", name: "sentences", splitLine: { show: false } }
@@ -44,7 +47,7 @@
       tooltip: { trigger: "axis" },
       legend: { data: data.personas.map(function (p) { return p.persona; }) },
       grid: { left: 50, right: 30, bottom: 60 },
-      xAxis: { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "break", lineHeight: 14 } },
+      xAxis: { type: "category", data: names, axisLabel: stageLabels },
       yAxis: { type: "value", min: -100, max: 100, name: "net sentiment" },
       series: data.personas.map(function (p) {
         return { name: p.persona, type: "line", symbolSize: 9, connectNulls: false,
