@@ -141,6 +141,8 @@ def _record(receiver: str) -> None:
         "webhooks": "/v1/webhooks",
         "webhook": f"/v1/webhooks/{endpoint.id}",
         "deliveries": f"/v1/webhooks/{endpoint.id}/deliveries?limit=2",
+        "key_me": "/v1/keys/me",
+        "responses_about": "/v1/responses?touchpoint=data_migration&limit=2",
     }
     server, api = start_server(url)
     try:

@@ -26,10 +26,12 @@ from api.routers import (
     insights,
     jobs,
     journey_maps,
+    keys,
     labels,
     models,
     responses,
     themes,
+    webapp,
     webhooks,
 )
 from api.state import ServiceState
@@ -96,6 +98,7 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestTimeLimit, seconds=settings.request_timeout_seconds)
     app.include_router(health.router)
+    app.include_router(webapp.router)
     routers = (
         responses,
         analyze,
@@ -110,6 +113,7 @@ def create_app(runtime: Runtime | None = None, *, run_worker: bool | None = None
         alerts,
         webhooks,
         connectors,
+        keys,
     )
     for router in (module.router for module in routers):
         errors.document_statuses(router)

@@ -56,6 +56,27 @@ class IngestResult(BaseModel):
     items: list[IngestItem]
 
 
+class SentenceAbout(BaseModel):
+    index: int
+    text: str = Field(description="redacted")
+    start: int
+    end: int
+    sentiment: str | None
+    scores: dict[str, float] | None = Field(description="negative, neutral, positive")
+    stage: str | None
+    touchpoint: str | None
+    touchpoint_score: float | None
+
+    @classmethod
+    def of(cls, row: Any) -> SentenceAbout:
+        scores = None
+        if row.p_negative is not None:
+            scores = {"negative": row.p_negative, "neutral": row.p_neutral, "positive": row.p_positive}
+        return cls(index=row.idx, text=row.text, start=row.start, end=row.end, sentiment=row.sentiment,
+                   scores=scores, stage=row.stage, touchpoint=row.touchpoint,
+                   touchpoint_score=row.touchpoint_score)  # fmt: skip
+
+
 class ResponseSummary(BaseModel):
     id: int = Field(examples=[57])
     source: str
@@ -76,6 +97,9 @@ class ResponseSummary(BaseModel):
     attempts: int
     last_error: str | None = Field(description="why scoring failed, when it did")
     sentiment: str | None = Field(description="the comment's sentiment once scored")
+    about: list[SentenceAbout] | None = Field(
+        None, description="with a stage or touchpoint filter: the comment's sentences there, that put it in the list"
+    )
 
     @field_validator("submitted_at", "received_at")
     @classmethod
@@ -185,7 +209,7 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def _summary(row: Any) -> dict[str, Any]:
-    data = {name: getattr(row, name) for name in ResponseSummary.model_fields if name != "sentiment"}
+    data = {name: getattr(row, name) for name in ResponseSummary.model_fields if name not in ("sentiment", "about")}
     data["sentiment"] = row.comment_sentiment
     return data
 
@@ -208,7 +232,9 @@ def requeue(body: RequeueRequest, runtime: RuntimeDep, _key: AdminKey) -> Requeu
     return RequeueResult(requeued=usecase.requeue_failed(runtime, since=body.since, source=source))
 
 
-@router.get("", response_model=ResponsePage, summary="List responses, newest first")
+@router.get(
+    "", response_model=ResponsePage, responses=example("responses_about"), summary="List responses, newest first"
+)
 def list_responses(
     runtime: RuntimeDep,
     _key: ReadKey,
@@ -232,9 +258,13 @@ def list_responses(
         touchpoint=touchpoint, segments=parse_segments(segment), before_id=_decode_cursor(cursor) if cursor else None,
         limit=limit,
     )  # fmt: skip
-    rows, more = usecase.response_page(runtime, query)
-    page = [ResponseSummary(**_summary(r)) for r in rows]
-    return ResponsePage(items=page, next_cursor=_encode_cursor(page[-1].id) if more else None)
+    view = usecase.response_page(runtime, query)
+    about = stage is not None or touchpoint is not None
+    page = [
+        ResponseSummary(**_summary(r), about=[SentenceAbout.of(s) for s in view.about.get(r.id, [])] if about else None)
+        for r in view.rows
+    ]
+    return ResponsePage(items=page, next_cursor=_encode_cursor(page[-1].id) if view.more else None)
 
 
 @router.get(

@@ -57,6 +57,8 @@ ENDPOINTS = [
 # Tools call these with their own signature over the body, never an API key (tests/api/test_connectors.py).
 CONNECTORS = [("POST", f"/v1/connectors/{tool}") for tool in
               ("typeform", "zendesk", "intercom", "delighted", "surveymonkey", "qualtrics")]  # fmt: skip
+# Any valid key may ask these, whatever its scopes: there is no scope to refuse.
+ANY_SCOPE = [("GET", "/v1/keys/me")]
 EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
                        "{version_id}": "x", "{job_id}": "1", "{rule_id}": "1", "{endpoint_id}": "1",
                        "{proposal_id}": "p1"}  # fmt: skip
@@ -81,7 +83,7 @@ def test_the_list_above_covers_every_route_of_the_app():
         for placeholder, value in EXAMPLE_PATH_VALUES.items():
             path = path.replace(placeholder, value)
         routes |= {(method.upper(), path) for method in operations}
-    assert routes == {(method, path) for method, path, _ in ENDPOINTS} | set(CONNECTORS)
+    assert routes == {(method, path) for method, path, _ in ENDPOINTS} | set(CONNECTORS) | set(ANY_SCOPE)
 
 
 @pytest.mark.parametrize(("method", "path"), CONNECTORS)
@@ -95,7 +97,7 @@ def test_a_connector_takes_no_api_key_in_place_of_its_signature(service, method,
 def test_every_endpoint_but_health_needs_a_key(service):
     with service.client() as client:
         assert client.get("/health").status_code == 200
-        for method, path, _ in ENDPOINTS:
+        for method, path in [(m, p) for m, p, _ in ENDPOINTS] + ANY_SCOPE:
             reply = client.request(method, path, json={})
             assert reply.status_code == 401, (method, path, reply.text)
             assert reply.json()["error"]["code"] == "unauthorized"

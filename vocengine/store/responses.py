@@ -69,6 +69,29 @@ def list_responses(engine: Engine, q: ResponseQuery) -> tuple[list[Any], bool]:
     return list(rows[: q.limit]), len(rows) > q.limit
 
 
+def sentences_about(
+    engine: Engine, response_ids: list[int], stage: str | None, touchpoint: str | None
+) -> dict[int, list[Any]]:
+    """The sentences of `response_ids` at `stage` / `touchpoint`, per response in text order: what a list
+    filtered by either was found for, so a reader sees the sentence that put each comment there."""
+    if not response_ids or not (stage or touchpoint):
+        return {}
+    s = sentence_result.c
+    conditions: list[Any] = [s.response_id.in_(response_ids)]
+    if stage:
+        conditions.append(s.stage == stage)
+    if touchpoint:
+        conditions.append(s.touchpoint == touchpoint)
+    columns = (s.response_id, s.idx, s.text, s.start, s.end, s.sentiment, s.p_negative, s.p_neutral, s.p_positive,
+               s.stage, s.touchpoint, s.touchpoint_score)  # fmt: skip
+    query = select(*columns).where(*conditions).order_by(s.response_id, s.idx)
+    found: dict[int, list[Any]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            found.setdefault(row.response_id, []).append(row)
+    return found
+
+
 def get_response(engine: Engine, response_id: int) -> tuple[Any, dict[str, Any] | None]:
     """The response's row (as in a list page) and its full analysis (None until it is scored)."""
     query = select(*_columns(), COMMENT.c.analysis).select_from(_joined()).where(RESPONSE.c.id == response_id)

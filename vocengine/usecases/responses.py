@@ -14,7 +14,7 @@ from vocengine.learning.labels import EffectiveLabel, effective_labels
 from vocengine.runtime import Runtime
 from vocengine.store import queue
 from vocengine.store.db import write_transaction
-from vocengine.store.responses import ResponseQuery, get_response, list_responses
+from vocengine.store.responses import ResponseQuery, get_response, list_responses, sentences_about
 
 
 def store_responses(
@@ -63,8 +63,18 @@ def response_detail(runtime: Runtime, response_id: int) -> ResponseView:
     return ResponseView(row, analysis, effective_labels(runtime.engine, response_id=response_id))
 
 
-def response_page(runtime: Runtime, query: ResponseQuery) -> tuple[list[Any], bool]:
-    return list_responses(runtime.engine, query)
+@dataclass(frozen=True)
+class ResponsePageView:
+    rows: list[Any]
+    more: bool
+    # Per response id, its sentences at the stage / touchpoint the page is filtered by (empty when it is not).
+    about: dict[int, list[Any]]
+
+
+def response_page(runtime: Runtime, query: ResponseQuery) -> ResponsePageView:
+    rows, more = list_responses(runtime.engine, query)
+    about = sentences_about(runtime.engine, [r.id for r in rows], query.stage, query.touchpoint)
+    return ResponsePageView(rows=rows, more=more, about=about)
 
 
 def requeue_failed(runtime: Runtime, since: datetime | None = None, source: str | None = None) -> int:
