@@ -39,6 +39,7 @@ ENDPOINTS = [
     ("POST", "/v1/models/rollback", "admin"),
     ("GET", "/v1/models/rescore", "admin"),
     ("POST", "/v1/models/rescore", "admin"),
+    ("POST", "/v1/models/train", "admin"),
     ("POST", "/v1/responses/requeue", "admin"),
     ("GET", "/v1/jobs", "admin"),
     ("GET", "/v1/jobs/1", "admin"),

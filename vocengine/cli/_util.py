@@ -17,12 +17,18 @@ if TYPE_CHECKING:  # the runtime pulls in torch: `vocengine --help` should not w
 LONG_INPUT_ROWS = 200
 
 
-def runtime() -> Runtime:
-    """The command's runtime, from the VOCENGINE_* settings: one per command, as the API and the worker have."""
+def runtime(*, trainer: bool = False) -> Runtime:
+    """The command's runtime, from the VOCENGINE_* settings: one per command, as the API and the worker have.
+    With `trainer`, for a command that runs a worker: the training code, which the library may not import
+    itself, so that the worker runs training jobs (POST /v1/models/train)."""
     from vocengine.runtime import Runtime
     from vocengine.settings import get_settings
 
-    return Runtime(get_settings())
+    if not trainer:
+        return Runtime(get_settings())
+    from training.learn import JobTrainer
+
+    return Runtime(get_settings(), trainer=JobTrainer())
 
 
 def analyse_input(
