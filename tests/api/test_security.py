@@ -33,6 +33,7 @@ ENDPOINTS = [
     ("POST", "/v1/labels", "label"),
     ("GET", "/v1/labels", "label"),
     ("GET", "/v1/labels/queue", "label"),
+    ("GET", "/v1/labels/counts", "label"),
     ("GET", "/v1/models", "admin"),
     ("GET", "/v1/models/x", "admin"),
     ("POST", "/v1/models/x/promote", "admin"),
