@@ -76,6 +76,15 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def instant(text: str) -> datetime:
+    """An ISO 8601 date or date and time argument, UTC when it names no offset."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date (YYYY-MM-DD) or date and time") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def day(text: str) -> datetime:
     """A YYYY-MM-DD argument as the start of that day, UTC."""
     return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
