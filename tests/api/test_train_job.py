@@ -40,7 +40,6 @@ def label(engine, n: int = 40) -> None:
         )  # fmt: skip
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_training_job_ends_done_with_the_gates_verdict_and_one_runs_at_a_time(trainer_service):
     service, worker_runtime = trainer_service
     registry.ensure_registered_dir(service.engine, service.analyzer.predictor.model_dir)
