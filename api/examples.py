@@ -134,6 +134,7 @@ def _record(receiver: str) -> None:
         "response": "/v1/responses/1",
         "journey_maps": "/v1/journey-maps",
         "labels_queue": "/v1/labels/queue?task=touchpoint&limit=2",
+        "labels_counts": "/v1/labels/counts",
         "models": "/v1/models",
         "alert_rules": "/v1/alert-rules",
         "alert_rule": "/v1/alert-rules/1",

@@ -8,21 +8,17 @@ from fastapi import Depends, Query
 from pydantic import ValidationError
 
 from api.errors import ApiError, ErrorDetail
+from vocengine.insights import filters
 from vocengine.insights.filters import InsightFilter
 from vocengine.validation import Text, UtcDateTime
 
 
 def parse_segments(pairs: list[str]) -> dict[str, str]:
     """`segment=name:value` query parameters (repeatable) as a dict; 422 naming the one that is not."""
-    segments = {}
-    for pair in pairs:
-        name, sep, value = pair.partition(":")
-        if not sep or not name:
-            raise ApiError(
-                422, f"segment {pair!r} is not name:value", [ErrorDetail(field="segment", message="name:value")]
-            )
-        segments[name] = value
-    return segments
+    try:
+        return filters.parse_segments(pairs)
+    except ValueError as exc:
+        raise ApiError(422, str(exc), [ErrorDetail(field="segment", message="name:value")]) from exc
 
 
 def insight_filter(

@@ -26,15 +26,12 @@ from training.retrain import CandidateSummary, RetrainSettings, build_candidate
 from vocengine.journey.maps import JourneyMap, load_journey_map
 from vocengine.learning import registry
 from vocengine.learning.labels import HOLDOUT, TRAIN, effective_labels, labels_hash
+from vocengine.learning.training import NothingToLearn, Progress, TrainOutcome, TrainRequest
 from vocengine.settings import Settings
 from vocengine.store.journeys import active_version, as_journey_map
 from vocengine.store.tables import ModelStatus, ModelVersion
 
 log = logging.getLogger("training")
-
-
-class NothingToLearn(ValueError):
-    pass
 
 
 @dataclass
@@ -73,7 +70,12 @@ def learn(
     gate: GateSettings | None = None,
     promote: bool = True,
     version_id: str | None = None,
+    progress: Progress | None = None,
 ) -> LearnResult:
+    """Train a candidate on the labels in force, measure it and the active version the same way, register it
+    with the gate's report, and promote it when the gate says better (and `promote`). `progress(stage)` after
+    each of `vocengine.learning.training.STAGES`, so a job can show how far it is."""
+    done = progress or (lambda stage: None)
     parent = registry.active_model(engine)
     if parent is None or parent.path is None:
         raise NothingToLearn("no active model version with files in the registry: start the service or a worker once")
@@ -93,9 +95,12 @@ def learn(
     summary = build_candidate(
         journey, Path(parent.path), base, train_labels, public_train, out_dir, version_id, retrain
     )
+    done("candidate")
     log.info("measuring %s and %s on %d held-out labels and the public test sets", parent.id, version_id, len(holdout))
     current = measure(Path(parent.path), base, journey, holdout, public, gate)
+    done("measure_current")
     candidate = measure(out_dir, base, journey, holdout, public, gate)
+    done("measure_candidate")
     decision = decide(current, candidate, gate)
     table = report_table(parent.id, version_id, current, candidate, decision)
     report = {
@@ -126,7 +131,45 @@ def learn(
     promoted = bool(decision["promote"] and promote)
     if promoted:
         version = registry.promote(engine, version_id)
+    done("register")
     return LearnResult(version=version, promoted=promoted, table=table, summary=summary)
+
+
+def train(
+    engine: Engine,
+    settings: Settings,
+    request: TrainRequest,
+    *,
+    dataset_dir: Path = DEFAULT_DATASET_DIR,
+    progress: Progress | None = None,
+) -> LearnResult:
+    """One `learn` run from a request: what `vocengine train` and the train job both call."""
+    return learn(
+        engine,
+        settings,
+        dataset_dir=dataset_dir,
+        public_limit=request.public_limit,
+        retrain=RetrainSettings(epochs=request.epochs, public_examples=request.public_examples, seed=request.seed),
+        gate=GateSettings(
+            tolerance=request.tolerance,
+            min_holdout=request.min_holdout,
+            touchpoint_threshold=settings.touchpoint_threshold,
+            touchpoint_top_k=settings.touchpoint_top_k,
+        ),
+        promote=request.promote,
+        progress=progress,
+    )
+
+
+@dataclass
+class JobTrainer:
+    """The `vocengine.learning.training.Trainer` a worker runs train jobs with (`Runtime(trainer=...)`)."""
+
+    dataset_dir: Path = DEFAULT_DATASET_DIR
+
+    def __call__(self, engine: Engine, settings: Settings, request: TrainRequest, progress: Progress) -> TrainOutcome:
+        result = train(engine, settings, request, dataset_dir=self.dataset_dir, progress=progress)
+        return TrainOutcome(version=result.version, promoted=result.promoted)
 
 
 def _flat(prefix: str, scores: dict[str, Any]) -> dict[str, float]:

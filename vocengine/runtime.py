@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from vocengine.active import ActiveAnalyzer
 from vocengine.analyzer import Analyzer, load_ner
 from vocengine.insights.frame import FrameCache
+from vocengine.learning.training import Trainer
 from vocengine.settings import Settings, get_settings
 from vocengine.store.db import make_engine, migrate
 from vocengine.store.queue import DepthGauge
@@ -40,9 +41,12 @@ class Runtime:
         redactor: Redactor | None = None,
         language_detector: LanguageDetector | None = None,
         frame_cache: FrameCache | None = None,
+        trainer: Trainer | None = None,
     ) -> None:
         """Anything passed in is used as it is: an engine given is not migrated again, and an analyzer given
-        brings its own redactor and language detector (so ingest and analysis still share them)."""
+        brings its own redactor and language detector (so ingest and analysis still share them). `trainer`
+        is the training code, which only the command line may import (`vocengine.learning.training`): a
+        worker on a runtime without one leaves training jobs to others."""
         if analyzer is not None and redactor is not None and redactor is not analyzer.redactor:
             raise ValueError("an analyzer given brings its own redactor: pass one or the other")
         self.settings = settings or get_settings()
@@ -54,6 +58,7 @@ class Runtime:
         if analyzer is not None:
             self._built.setdefault("language_detector", analyzer.language_detector)
         self.frame_cache = frame_cache or FrameCache()
+        self.trainer = trainer
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:

@@ -17,7 +17,7 @@ from api.examples import example
 from vocengine.learning import labels
 from vocengine.learning.label_queue import label_queue
 from vocengine.store.tables import ApiKey, Label
-from vocengine.usecases.labels import add_label
+from vocengine.usecases.labels import add_label, label_counts
 from vocengine.validation import Id, Index
 
 router = APIRouter(tags=["labels"])
@@ -158,4 +158,47 @@ def queue(
             )
             for item in items
         ],
+    )
+
+
+class LabelCount(BaseModel):
+    labels: int = Field(description="texts or sentences with a label in force")
+    holdout: int = Field(description="of those, the ones kept for the evaluation gate (never trained on)")
+
+
+class TouchpointLabelCount(LabelCount):
+    stage: str
+    touchpoint: str
+    name: str
+
+
+class MapRef(BaseModel):
+    id: int | None = Field(description="the stored version (GET /v1/journey-maps); null: the configured map")
+    name: str
+
+
+class LabelCounts(BaseModel):
+    journey_map: MapRef
+    touchpoints: list[TouchpointLabelCount] = Field(description="every touchpoint of the map in journey order")
+    none: LabelCount = Field(description='labelled "none" (none of these touchpoints)')
+    other_touchpoints: LabelCount = Field(description="labelled with a touchpoint the active map no longer has")
+    tasks: dict[str, LabelCount] = Field(description="per task: sentiment, emotion, touchpoint")
+
+
+@router.get(
+    "/labels/counts",
+    response_model=LabelCounts,
+    responses=example("labels_counts"),
+    summary="How many labels each touchpoint has",
+)
+def counts(runtime: RuntimeDep, _key: LabelKey) -> LabelCounts:
+    """The labels in force (a relabelled text counts once) per touchpoint of the active journey map, and per
+    task, with how many of them are held out for the evaluation gate."""
+    found, journey, map_id = label_counts(runtime)
+    return LabelCounts(
+        journey_map=MapRef(id=map_id, name=journey.name),
+        touchpoints=[TouchpointLabelCount(**tp.__dict__) for tp in found.touchpoints],
+        none=LabelCount(**found.none.__dict__),
+        other_touchpoints=LabelCount(**found.other_touchpoints.__dict__),
+        tasks={task: LabelCount(**count.__dict__) for task, count in found.tasks.items()},
     )

@@ -1,4 +1,5 @@
-"""The model registry (admin): versions with their metrics and gate reports, promotion, rollback, rescoring."""
+"""The model registry (admin): versions with their metrics and gate reports, training, promotion, rollback,
+rescoring."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pydantic import BaseModel, Field, field_validator
 from api.deps import AdminKey, EngineDep, RuntimeDep
 from api.errors import CONFLICT, NOT_FOUND, ApiError
 from api.examples import example
-from vocengine.learning import registry
+from api.routers.jobs import JobPublic, public
+from vocengine.learning import registry, training
 from vocengine.store.tables import Job, ModelVersion, as_utc
 from vocengine.usecases import models
 from vocengine.validation import Text, UtcDateTime
@@ -114,6 +116,26 @@ def start_rescore(body: RescoreRequest, runtime: RuntimeDep, _key: AdminKey) -> 
     try:
         return _job(models.start_rescore(runtime, body.since))
     except models.NoActiveModel as exc:
+        raise ApiError(409, str(exc)) from exc
+
+
+@router.post(
+    "/train",
+    response_model=JobPublic,
+    status_code=202,
+    responses={409: CONFLICT},
+    summary="Train a new model version from the labels",
+)
+def start_training(body: training.TrainRequest, runtime: RuntimeDep, _key: AdminKey) -> JobPublic:
+    """Train a candidate on the labels in force, in the background (a `train` job: follow it in
+    `GET /v1/jobs/{id}`), judge it against the active version with the evaluation gate, register it, and
+    promote it when the gate says better (unless `promote` is false). When it is done, the job's `result`
+    holds the verdict: the version, whether it was promoted, the gate's reasons, both versions' figures per
+    task and the labels it rests on. One run at a time: 409, naming the open job, while another is queued
+    or running; 409 too with no training labels yet."""
+    try:
+        return public(models.start_training(runtime, body))
+    except (models.TrainingBusy, models.NoActiveModel, training.NothingToLearn) as exc:
         raise ApiError(409, str(exc)) from exc
 
 

@@ -135,7 +135,7 @@ def test_a_worker_leaves_kinds_it_does_not_know(service):
     assert runner.run_one_step(service.runtime, "w", kinds=TEST_KINDS) == 0
     assert runner.run_one_step(service.runtime, "w") == 0  # the built-in kinds
     assert jobs.get(service.engine, job_id).status == "queued"
-    assert set(KINDS) == {"rescore", "reassign_map", "connector_fetch", "alert_spikes", "themes", "gaps"}
+    assert set(KINDS) == {"rescore", "reassign_map", "connector_fetch", "alert_spikes", "themes", "gaps", "train"}
 
 
 def test_concurrent_workers_do_each_step_of_a_map_reassignment_once(service, monkeypatch):

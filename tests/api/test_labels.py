@@ -146,3 +146,36 @@ def test_queue_offers_the_least_sure_unlabelled_sentences(service):
         # A sentiment label says nothing about the touchpoint: that queue still offers the sentence.
         assert len(client.get("/v1/labels/queue?task=touchpoint&limit=10").json()["items"]) == 5
         assert client.get("/v1/labels/queue?task=mood").status_code == 422
+
+
+def test_label_counts_per_touchpoint_count_the_labels_in_force(service):
+    from vocengine.learning.labels import LabelValues, add_label
+
+    _ingest_and_score(service)
+    with service.client("label") as client:
+        empty = client.get("/v1/labels/counts").json()
+        assert empty["touchpoints"] and all(tp["labels"] == 0 for tp in empty["touchpoints"])
+        client.put("/v1/responses/1/sentences/0/labels", json={"touchpoint": "kickoff"}).raise_for_status()
+        # Relabelled: it counts once, under its latest touchpoint.
+        client.put("/v1/responses/1/sentences/0/labels", json={"touchpoint": "support_tickets"}).raise_for_status()
+        client.put(
+            "/v1/responses/2/labels", json={"touchpoint": "renewal_pricing", "sentiment": "negative"}
+        ).raise_for_status()
+        client.put("/v1/responses/3/labels", json={"emotions": ["annoyance"]}).raise_for_status()
+        client.post("/v1/labels", json={"text": "The weather was nice.", "touchpoint": "none"}).raise_for_status()
+        # A label given under an earlier map, of a touchpoint the active map no longer has.
+        add_label(
+            service.engine, LabelValues(touchpoint="fax_machine"), text="The fax was broken.", labelled_by="test",
+            journey_map_id=None, holdout_percent=20,
+        )  # fmt: skip
+        reply = client.get("/v1/labels/counts")
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    by_id = {tp["touchpoint"]: tp for tp in body["touchpoints"]}
+    assert by_id["support_tickets"]["labels"] == 1 and by_id["kickoff"]["labels"] == 0
+    assert by_id["renewal_pricing"]["labels"] == 1 and by_id["renewal_pricing"]["stage"]
+    assert sum(tp["labels"] for tp in body["touchpoints"]) == 2
+    assert body["none"]["labels"] == 1 and body["other_touchpoints"]["labels"] == 1
+    assert {task: c["labels"] for task, c in body["tasks"].items()} == {"sentiment": 1, "emotion": 1, "touchpoint": 4}
+    assert all(0 <= c["holdout"] <= c["labels"] for c in [*body["touchpoints"], *body["tasks"].values()])
+    assert body["journey_map"]["name"] and body["journey_map"]["id"] is not None

@@ -17,12 +17,18 @@ if TYPE_CHECKING:  # the runtime pulls in torch: `vocengine --help` should not w
 LONG_INPUT_ROWS = 200
 
 
-def runtime() -> Runtime:
-    """The command's runtime, from the VOCENGINE_* settings: one per command, as the API and the worker have."""
+def runtime(*, trainer: bool = False) -> Runtime:
+    """The command's runtime, from the VOCENGINE_* settings: one per command, as the API and the worker have.
+    With `trainer`, for a command that runs a worker: the training code, which the library may not import
+    itself, so that the worker runs training jobs (POST /v1/models/train)."""
     from vocengine.runtime import Runtime
     from vocengine.settings import get_settings
 
-    return Runtime(get_settings())
+    if not trainer:
+        return Runtime(get_settings())
+    from training.learn import JobTrainer
+
+    return Runtime(get_settings(), trainer=JobTrainer())
 
 
 def analyse_input(
@@ -68,6 +74,15 @@ def safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def instant(text: str) -> datetime:
+    """An ISO 8601 date or date and time argument, UTC when it names no offset."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date (YYYY-MM-DD) or date and time") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def day(text: str) -> datetime:

@@ -42,31 +42,20 @@ def cmd_labels(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from training.datasets import DEFAULT_DATASET_DIR
-    from training.gate import GateSettings
-    from training.learn import NothingToLearn, learn
-    from training.retrain import RetrainSettings
+    from training.learn import train
     from vocengine.learning.registry import ensure_registered_dir
+    from vocengine.learning.training import NothingToLearn, TrainRequest
 
     runtime = _util.runtime()
-    settings = runtime.settings
-    ensure_registered_dir(runtime.engine, settings.model_dir)
-    retrain = RetrainSettings(epochs=args.epochs, public_examples=args.public_examples, seed=args.seed)
-    gate = GateSettings(
-        tolerance=args.tolerance,
-        min_holdout=args.min_holdout,
-        touchpoint_threshold=settings.touchpoint_threshold,
-        touchpoint_top_k=settings.touchpoint_top_k,
-    )
+    ensure_registered_dir(runtime.engine, runtime.settings.model_dir)
+    # The same request, and the same `train`, as a run started from the API as a job (POST /v1/models/train).
+    request = TrainRequest(
+        promote=not args.no_promote, tolerance=args.tolerance, min_holdout=args.min_holdout,
+        public_limit=args.public_limit or None, public_examples=args.public_examples, epochs=args.epochs,
+        seed=args.seed,
+    )  # fmt: skip
     try:
-        result = learn(
-            runtime.engine,
-            settings,
-            dataset_dir=args.dataset_dir or DEFAULT_DATASET_DIR,
-            public_limit=args.public_limit or None,
-            retrain=retrain,
-            gate=gate,
-            promote=not args.no_promote,
-        )
+        result = train(runtime.engine, runtime.settings, request, dataset_dir=args.dataset_dir or DEFAULT_DATASET_DIR)
     except NothingToLearn as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -49,7 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.main import create_app
     from api.server import build_server
 
-    runtime = _util.runtime()
+    runtime = _util.runtime(trainer=True)
     show_first_admin_key(runtime)
     print(f"database: {_util.safe_url(runtime.settings.resolved_database_url())}", flush=True)
     build_server(create_app(runtime), runtime.settings, host=args.host, port=args.port, log_level="info").run()
@@ -61,7 +61,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from vocengine.worker import ScoringWorker
 
-    runtime = _util.runtime()
+    runtime = _util.runtime(trainer=True)
     worker = ScoringWorker(runtime)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     worker.warm_up()

@@ -54,6 +54,18 @@ class InsightFilter(BaseModel):
         return self
 
 
+def parse_segments(pairs: list[str]) -> dict[str, str]:
+    """`name:value` conditions (the API's `segment=` and the command line's `--segment`) as a dict;
+    `ValueError` naming the first that is not one."""
+    segments = {}
+    for pair in pairs:
+        name, sep, value = pair.partition(":")
+        if not sep or not name:
+            raise ValueError(f"segment {pair!r} is not name:value")
+        segments[name] = value
+    return segments
+
+
 def conditions(f: InsightFilter) -> list[ColumnElement[bool]]:
     """The WHERE clauses over sentence_result. Unscored sentences (e.g. not English) never count in any
     insight, so the scored condition is always there."""

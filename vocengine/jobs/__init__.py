@@ -22,6 +22,11 @@ class JobKind(ABC):
     # Never two of this kind running at once (e.g. training runs started from the app).
     one_at_a_time: ClassVar[bool] = False
 
+    def available(self, runtime: Runtime) -> bool:
+        """Whether a worker on `runtime` can run this kind; one that cannot leaves its jobs queued for others
+        (a worker started without the training code, for training runs)."""
+        return True
+
     @abstractmethod
     def run_step(self, runtime: Runtime, job: JobClaim) -> bool:
         """One step, committed with `job.step(cursor=..., advance=...)`; True when the job is finished (then

@@ -8,7 +8,8 @@ from vocengine.jobs.reassign import ReassignMap
 from vocengine.jobs.rescore import Rescore
 from vocengine.jobs.spikes import SpikeAlerts
 from vocengine.jobs.themes import Gaps, Themes
+from vocengine.jobs.train import Train
 
 KINDS: dict[str, JobKind] = {
-    kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch(), SpikeAlerts(), Themes(), Gaps())
+    kind.name: kind for kind in (Rescore(), ReassignMap(), ConnectorFetch(), SpikeAlerts(), Themes(), Gaps(), Train())
 }

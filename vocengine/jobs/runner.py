@@ -15,10 +15,16 @@ from vocengine.store.jobs import JobClaim, LeaseLost
 log = logging.getLogger(__name__)
 
 
+def runnable(runtime: Runtime, kinds: Mapping[str, JobKind] = KINDS) -> dict[str, JobKind]:
+    """The kinds a worker on `runtime` can run."""
+    return {name: kind for name, kind in kinds.items() if kind.available(runtime)}
+
+
 def claim(
     runtime: Runtime, worker: str, *, job_id: int | None = None, kinds: Mapping[str, JobKind] = KINDS
 ) -> JobClaim | None:
     settings = runtime.settings
+    kinds = runnable(runtime, kinds)
     return jobs.claim(
         runtime.engine,
         worker,
@@ -55,7 +61,7 @@ def run_one_step(runtime: Runtime, worker: str, kinds: Mapping[str, JobKind] = K
     """In an idle round of a worker: one step of the job it holds or of the oldest queued one. The units of
     progress made (at least 1 when a step ran, so the worker does not sleep between steps); 0 when there
     was no job."""
-    if not jobs.has_work(runtime.engine, list(kinds)):
+    if not jobs.has_work(runtime.engine, list(runnable(runtime, kinds))):
         return 0
     job = claim(runtime, worker, kinds=kinds)
     if job is None:

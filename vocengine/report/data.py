@@ -48,6 +48,16 @@ class _Tally:
         if keep_example:
             p_negative = sentence.sentiment.scores.get("negative", 0.0)
             self.examples.append((p_negative, sentence.sentiment.label, sentence.text))
+            if len(self.examples) > 4 * EXAMPLES:
+                self._keep_candidates()
+
+    def _keep_candidates(self) -> None:
+        """Only what `pick_examples` can still pick: the two most negative and the most positive so far, in
+        the order they came (so ties pick as they would from every sentence). A report of a large database
+        holds a few sentences per touchpoint, not all of them."""
+        ranked = sorted(range(len(self.examples)), key=lambda i: -self.examples[i][0])
+        keep = {*ranked[:2], *ranked[-1:]}
+        self.examples = [example for i, example in enumerate(self.examples) if i in keep]
 
     def point(self, id_: str, name: str) -> dict[str, Any]:
         distribution = SentimentDistribution.of(

@@ -8,6 +8,7 @@ classifiers' outputs do not depend on the map, so they are never recomputed. It 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
@@ -15,7 +16,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
 from vocengine.journey.assign import TouchpointAssigner
-from vocengine.journey.maps import JourneyMap, parse_journey_map
+from vocengine.journey.maps import JourneyMap, load_journey_map, parse_journey_map
 from vocengine.store import jobs
 from vocengine.store.db import write_transaction
 from vocengine.store.tables import Job, JourneyMapVersion, sentence_result, utcnow
@@ -32,6 +33,14 @@ def active_version(engine: Engine) -> JourneyMapVersion | None:
 
 def as_journey_map(version: JourneyMapVersion) -> JourneyMap:
     return parse_journey_map(version.definition, source=f"journey map version {version.id}")
+
+
+def active_map(engine: Engine, configured: Path) -> tuple[JourneyMap, int | None]:
+    """The map in force and its stored version's id; the configured one (and None) before any is stored."""
+    version = active_version(engine)
+    if version is None:
+        return load_journey_map(configured), None
+    return as_journey_map(version), version.id
 
 
 def put_version(engine: Engine, journey: JourneyMap, reassign: bool = True) -> JourneyMapVersion:

@@ -9,20 +9,18 @@ from pydantic import ValidationError
 
 from vocengine.errors import message
 from vocengine.ingest import storable_text
-from vocengine.journey.maps import JourneyMap, load_journey_map
+from vocengine.journey.maps import JourneyMap
 from vocengine.learning import labels
+from vocengine.learning.label_counts import LabelCounts, count_labels
 from vocengine.runtime import Runtime
-from vocengine.store.journeys import active_version, as_journey_map
+from vocengine.store.journeys import active_map
 from vocengine.store.tables import Label
 
 LabelError = labels.LabelError
 
 
 def _active_map(runtime: Runtime) -> tuple[JourneyMap, int | None]:
-    version = active_version(runtime.engine)
-    if version is None:
-        return load_journey_map(runtime.settings.journey_map), None
-    return as_journey_map(version), version.id
+    return active_map(runtime.engine, runtime.settings.journey_map)
 
 
 def add_label(
@@ -57,6 +55,13 @@ def add_label(
         response_id=response_id,
         sentence_index=sentence_index,
     )
+
+
+def label_counts(runtime: Runtime) -> tuple[LabelCounts, JourneyMap, int | None]:
+    """The labels in force per touchpoint of the active journey map and per task; with the map and its id
+    (None: the configured map, before any is stored)."""
+    journey, map_id = _active_map(runtime)
+    return count_labels(labels.effective_labels(runtime.engine), journey), journey, map_id
 
 
 @dataclass

@@ -1,12 +1,14 @@
-"""The model registry: promote a version, roll back, rescore stored responses with the active one."""
+"""The model registry: train a new version, promote a version, roll back, rescore stored responses with the
+active one."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from vocengine.learning import registry, rescore
+from vocengine.learning import registry, rescore, training
 from vocengine.runtime import Runtime
 from vocengine.store import jobs
+from vocengine.store.db import write_transaction
 from vocengine.store.tables import Job, ModelVersion
 
 
@@ -17,6 +19,39 @@ class NoActiveModel(LookupError):
 def _registry(runtime: Runtime) -> None:
     """The configured model is the registry's first version, even before any process has loaded it."""
     registry.ensure_registered_dir(runtime.engine, runtime.settings.model_dir)
+
+
+class TrainingBusy(RuntimeError):
+    """A training run is queued or running already: one at a time."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(
+            f"Training job {job.id} is {job.status} already (GET /v1/jobs/{job.id}); one run at a time: "
+            "start another when it has finished"
+        )
+        self.job = job
+
+
+def start_training(runtime: Runtime, request: training.TrainRequest) -> Job:
+    """Queue a training run (a `train` job that a worker with the training code runs): train a candidate on
+    the labels in force, judge it with the evaluation gate, register it, and promote it when the gate says
+    better and `request.promote`. `TrainingBusy` while another run is open; `NoActiveModel` or
+    `training.NothingToLearn` when a run could not start from anything."""
+    _registry(runtime)
+    if registry.active_model(runtime.engine) is None:
+        raise NoActiveModel("No model version is active yet")
+    if not training.has_training_labels(runtime.engine):
+        raise training.NothingToLearn("No training labels yet: label sentences first (GET /v1/labels/queue)")
+    with write_transaction(runtime.engine) as connection:
+        # The open job's dedupe key (a unique index) makes two requests at once queue one run, not two.
+        job_id, new = jobs.enqueue(
+            connection, training.KIND, request.model_dump(), dedupe_key=training.DEDUPE_KEY,
+            total=len(training.STAGES),
+        )  # fmt: skip
+    job = jobs.get(runtime.engine, job_id)
+    if not new:
+        raise TrainingBusy(job)
+    return job
 
 
 def list_models(runtime: Runtime) -> list[ModelVersion]:
