@@ -56,6 +56,19 @@ function Version({ v, onAction }) {
   </li>`;
 }
 
+// The gate's verdict on a training run: promoted or not, why, and the held-out figures it rests on.
+function Verdict({ result }) {
+  const decision = result.decision || {};
+  return html`<div class="verdict" role="status">
+    <h3>Verdict: ${result.promoted ? "promoted" : result.status} (${result.version})</h3>
+    <p>Rests on ${result.labels ? `${result.labels.train} training and ${result.labels.holdout} held-out labels` : "–"}.</p>
+    <ul>${(decision.reasons || []).map((r) => html`<li>${r}</li>`)}</ul>
+    <details><summary>Held-out figures, active model against the candidate</summary>
+      <div class="two"><div><h4>Active</h4><${Figures} value=${result.current && result.current.holdout} /></div>
+        <div><h4>Candidate</h4><${Figures} value=${result.candidate && result.candidate.holdout} /></div></div></details>
+  </div>`;
+}
+
 function Training() {
   const jobs = usePolled("/v1/jobs?kind=train&limit=1", (list) => list.length && RUNNING.includes(list[0].status));
   const [error, setError] = useState(null);
@@ -72,7 +85,7 @@ function Training() {
     <${ErrorBox} error=${error} />
     ${job ? html`<div class="job" data-job=${job.id}>Run ${job.id} (${when(job.created_at)}): <${Progress} job=${job} />
       ${job.error ? html`<p class="error">${job.error}</p>` : null}
-      ${job.result ? html`<div class="verdict"><h3>Verdict</h3><${Figures} value=${job.result} /></div>` : null}</div>` : null}
+      ${job.result ? html`<${Verdict} result=${job.result} />` : null}</div>` : null}
   </section>`;
 }
 

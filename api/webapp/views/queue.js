@@ -1,5 +1,5 @@
 // The labelling queue: the sentences the model is least sure of, one at a time, with keyboard shortcuts.
-import { html, useEffect, useRef, useState } from "../vendor/htm-preact-standalone.module.js";
+import { html, useEffect, useLayoutEffect, useRef, useState } from "../vendor/htm-preact-standalone.module.js";
 import { api, qs } from "../api.js";
 import { ErrorBox, Loaded, useApi, useMap } from "../components.js";
 
@@ -7,14 +7,16 @@ import { EMOTIONS, NONE, SENTIMENTS } from "../labels.js";
 
 const TASKS = { touchpoint: "Touchpoints", sentiment: "Sentiment", emotion: "Emotions" };
 
-function Counts({ map, version }) {
+function Counts({ version }) {
   const state = useApi(`/v1/labels/counts?v=${version}`);
-  if (!state.data || !map) return null;
-  const counts = Object.fromEntries((state.data.touchpoints || []).map((t) => [t.touchpoint, t.labels]));
+  if (!state.data) return null;
+  const c = state.data;
   return html`<details class="counts" open>
-    <summary>Labels per touchpoint (${state.data.touchpoint_labels ?? ""} in all)</summary>
-    <ul>${map.touchpoints.map((t) => html`<li data-touchpoint=${t.id}><span>${t.name}</span> <strong>${counts[t.id] || 0}</strong></li>`)}
-      <li data-touchpoint=${NONE}><span>none of these</span> <strong>${counts[NONE] || 0}</strong></li></ul>
+    <summary>Touchpoint labels in force per touchpoint of ${c.journey_map.name} (of them, held out for the gate)</summary>
+    <ul>${c.touchpoints.map((t) => html`<li data-touchpoint=${t.touchpoint}><span>${t.name}</span>
+        <strong data-labels>${t.labels}</strong> (${t.holdout})</li>`)}
+      <li data-touchpoint=${NONE}><span>none of these</span> <strong data-labels>${c.none.labels}</strong> (${c.none.holdout})</li></ul>
+    <p class="meta">All tasks: ${Object.entries(c.tasks).map(([k, v]) => `${k} ${v.labels}`).join(", ")}</p>
   </details>`;
 }
 
@@ -23,13 +25,15 @@ function Item({ item, task, map, onDone, onSkip, onBack }) {
   const [emotions, setEmotions] = useState([]);
   const [error, setError] = useState(null);
   const first = useRef(null);
-  useEffect(() => { if (first.current) first.current.focus(); }, [item]);
+  useLayoutEffect(() => { if (first.current) first.current.focus(); }, [item]);
   const save = async (body) => {
     setError(null);
     try { await api(item.label_url, { method: "PUT", body }); onDone(); } catch (err) { setError(err); }
   };
   const saveTouchpoint = (value) => (value ? save({ touchpoint: value }) : setError({ message: "Pick a touchpoint or none of these." }));
-  useEffect(() => {
+  // Layout effect: the new sentence listens from the moment it is drawn, so a fast second key is not lost
+  // between one sentence and the next (a plain effect waits for the next frame).
+  useLayoutEffect(() => {
     const onKey = (e) => {
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       const typing = e.target.tagName === "INPUT" && e.target.type !== "checkbox";
@@ -98,5 +102,5 @@ export function QueueView({ params }) {
           onDone=${() => { setLabelled((n) => n + 1); setAt((i) => i + 1); }}
           onSkip=${() => setAt((i) => i + 1)} onBack=${() => setAt((i) => Math.max(0, i - 1))} />`;
     }}<//>
-    ${task === "touchpoint" ? html`<${Counts} map=${map} version=${labelled} />` : null}`;
+    ${task === "touchpoint" ? html`<${Counts} version=${labelled} />` : null}`;
 }
