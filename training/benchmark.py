@@ -27,7 +27,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ from vocengine.journey.maps import JourneyMap, Stage, Touchpoint, load_journey_m
 from vocengine.model.artifact import build_network, load_config
 from vocengine.model.base import resolve_base_model_path
 from vocengine.model.decision import multilabel_predictions
-from vocengine.model.labels import EKMAN_LABELS, EMOTION_LABELS, SENTIMENT_LABELS
+from vocengine.model.labels import SENTIMENT_LABELS
 from vocengine.model.predictor import Predictions, Predictor
 from vocengine.settings import MODELS_DIR, Settings
 
