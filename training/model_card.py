@@ -2,8 +2,9 @@
 
     python -m training.model_card models/default
 
-Reads training_report.json (train_default), touchpoints.json (evaluate_touchpoints) and
-feedback_sentiment.json (evaluate_feedback); every figure in the card comes from those files.
+Reads training_report.json (train_default), touchpoints.json (evaluate_touchpoints),
+feedback_sentiment.json (evaluate_feedback) and benchmarks.json (benchmark); every figure in the card comes
+from those files.
 """
 
 from __future__ import annotations
@@ -144,6 +145,11 @@ def render(model_dir: Path) -> str:
             "",
             _table(rows, ("encoder", "scoring", "threshold", "map", "accuracy", "on-map accuracy", "none recall")),
         ]
+    bench_path = model_dir / "benchmarks.json"
+    if bench_path.is_file():
+        from training.benchmark import card_section
+
+        parts += ["", card_section(json.loads(bench_path.read_text()))]
     parts += [
         "",
         "## Known limits",
