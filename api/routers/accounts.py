@@ -38,11 +38,17 @@ def get_accounts(
     status: Annotated[
         Standing | None, Query(description="only accounts with a contact of this status", examples=["quiet_risk"])
     ] = None,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="only the first (worst) accounts")] = None,
 ) -> AccountsReport:
     """Every account's contacts over the last 90 days (or the dates given), worst first: at_risk (negative),
-    quiet_risk (mostly neutral where the journey map's target moment is positive), mixed, healthy."""
+    quiet_risk (mostly neutral where the journey map's target moment is positive), mixed, healthy. `total`
+    counts them all; `limit` keeps a page from pulling thousands of accounts."""
     active, _ = analyzer.current()
-    return accounts_standing(engine, active.journey, f, status=status, cache=runtime.frame_cache)
+    report = accounts_standing(engine, active.journey, f, status=status, cache=runtime.frame_cache)
+    report.total = len(report.accounts)
+    if limit is not None:
+        report.accounts = report.accounts[:limit]
+    return report
 
 
 @router.get(

@@ -213,12 +213,14 @@ def test_persona_filter_and_side_by_side_comparison(tab: Page, app_service: Serv
 
 
 def test_drill_into_a_touchpoint_shows_its_comments_with_the_sentence_highlighted(tab: Page, app_service: Service):
+    from playwright.sync_api import expect
+
     key = app_service.key("read")
     tab.sign_in(key)
     shown_stages(tab.page)
     tab.page.click('[data-touchpoint="data_migration"] button')
     tab.page.wait_for_selector(".comments .comment")
-    assert "Data import and migration" in tab.page.inner_text("h1")
+    expect(tab.page.locator("h1")).to_contain_text("Data import and migration")
     listed = api(app_service, key, "/v1/responses?touchpoint=data_migration&limit=20")["items"]
     shown = [int(x) for x in tab.page.locator(".comment").evaluate_all("els => els.map(e => e.dataset.response)")]
     assert shown == [item["id"] for item in listed]
@@ -416,3 +418,32 @@ def test_narrow_window_has_no_horizontal_page_scroll(browser: Any, app_service: 
     finally:
         page.close()
     assert page.problems == []
+
+
+def test_promote_and_roll_back_ask_for_confirmation_first(tab: Page, app_service: Service):
+    """A candidate (the default model's own files under a new id) promoted from the app, then rolled back."""
+    from vocengine.learning.registry import register
+    from vocengine.store.tables import ModelVersion
+
+    key = app_service.key("admin")
+    before = api(app_service, key, "/v1/models")["active"]["id"]
+    register(app_service.engine, ModelVersion(id="candidate-web", parent_id=before, status="candidate",
+                                              path=str(PROJECT / "models" / "default"), labels_used=12))  # fmt: skip
+    tab.sign_in(key)
+    shown_stages(tab.page)
+    tab.go("#/models")
+    version = tab.page.locator('.version[data-version="candidate-web"]')
+    version.locator("text=Promote…").click()
+    dialog = tab.page.locator("dialog[open]")
+    assert "candidate-web" in dialog.inner_text()
+    dialog.locator("text=Cancel").click()
+    assert api(app_service, key, "/v1/models")["active"]["id"] == before  # cancelled: nothing changed
+    version.locator("text=Promote…").click()
+    tab.page.locator("dialog[open] button.primary").click()
+    tab.page.wait_for_selector('.version[data-version="candidate-web"] .status-active')
+    assert api(app_service, key, "/v1/models")["active"]["id"] == "candidate-web"
+    tab.shot("models-promoted")
+    tab.page.click("text=Roll back…")
+    tab.page.locator("dialog[open] button.primary").click()
+    tab.page.wait_for_selector(f'.version[data-version="{before}"] .status-active')
+    assert api(app_service, key, "/v1/models")["active"]["id"] == before

@@ -279,6 +279,7 @@ class AccountsReport(BaseModel):
     )
     min_sentences: int = Field(description="Sentences there a contact needs before it is called quietly at risk.")
     accounts: list[AccountStanding] = Field(description="The accounts asked for, worst first.")
+    total: int = Field(0, description="Accounts that match, before `limit` cut the list.")
 
 
 def _window(f: InsightFilter, now: datetime | None) -> InsightFilter:

@@ -6,11 +6,13 @@ import { ErrorBox, Filters, Loaded, apiFilters, net, pct, useApi, when } from ".
 import { filtersOf, go } from "../main.js";
 import { CommentList } from "./drill.js";
 
+const PAGE = 50;  // accounts per page: a portfolio of thousands stays out of the page until asked for
 const STATUS_TEXT = { at_risk: "at risk", quiet_risk: "quiet risk", mixed: "mixed", healthy: "healthy" };
 
 export function AccountsView({ params }) {
   const filters = filtersOf(params);
-  const state = useApi(`/v1/accounts${qs({ ...apiFilters(filters), status: params.status })}`);
+  const limit = Number(params.limit) || PAGE;
+  const state = useApi(`/v1/accounts${qs({ ...apiFilters(filters), status: params.status, limit })}`);
   return html`<h1>Accounts</h1>
     <p class="lede">Worst first. An account is as good as its worst contact: <em>at risk</em> when a contact is negative,
       <em>quiet risk</em> when a contact is mostly neutral where the journey map expects delight.</p>
@@ -28,7 +30,10 @@ export function AccountsView({ params }) {
           <td><span class=${`status status-${a.status}`}>${STATUS_TEXT[a.status] || a.status}</span></td>
           <td>${a.at_risk_contacts}</td><td>${a.quiet_risk_contacts}</td><td>${a.sentences}</td>
           <td>${a.contacts.length ? `${a.contacts[0].contact_id} (net ${net(a.contacts[0].net_sentiment)})` : "–"}</td>
-        </tr>`)}</tbody></table></div>`
+        </tr>`)}</tbody></table></div>
+      <p>${report.accounts.length} of ${report.total} accounts, worst first.
+        ${report.total > report.accounts.length ? html` <button type="button"
+          onClick=${() => go("accounts", { ...filters, status: params.status, limit: limit + PAGE })}>Show ${PAGE} more</button>` : null}</p>`
       : html`<p class="notice">No account has comments in this period.</p>`)}<//>`;
 }
 

@@ -6,6 +6,7 @@ import {
   Chart, ErrorBox, Filters, Highlighted, Loaded, SENTIMENT_COLORS, apiFilters, net, pct, scoresText, useApi, useMap,
 } from "../components.js";
 import { filtersOf, go } from "../main.js";
+import { recent } from "./trends.js";
 
 export function trendSeries(points) {
   // Points come per (period, stage); a touchpoint's or stage's trend sums its stages per period.
@@ -88,7 +89,7 @@ export function DrillView({ params }) {
   const about = params.touchpoint ? { touchpoint: params.touchpoint } : { stage: params.stage };
   const interval = params.interval === "day" ? "day" : "week";
   const f = apiFilters(filters);
-  const trends = useApi(`/v1/trends${qs({ ...f, ...about, interval })}`);
+  const trends = useApi(`/v1/trends${qs({ ...f, ...recent(filters, interval), ...about, interval })}`);
   const emotions = useApi(`/v1/emotions${qs({ ...f, ...about, group_by: "stage" })}`);
   const series = useMemo(() => (trends.data ? trendSeries(trends.data.points) : []), [trends.data]);
   const trendChart = useMemo(() => trendOption(series), [series]);
@@ -97,7 +98,8 @@ export function DrillView({ params }) {
     // A touchpoint lies in one stage; a stage is one group: either way the first group with the most sentences.
     return [...emotions.data.groups].sort((a, b) => b.sentences - a.sentences)[0];
   }, [emotions.data]);
-  const name = map ? map.names[params.touchpoint || params.stage] || params.touchpoint || params.stage : "";
+  const id = params.touchpoint || params.stage;
+  const name = (map && map.names[id]) || id;
   const stageId = params.touchpoint && map ? map.stageOf[params.touchpoint] : params.stage;
   return html`
     <p class="crumbs"><a href=${`#/journey${qs(filters)}`}>Journey map</a>
@@ -105,7 +107,7 @@ export function DrillView({ params }) {
     <h1>${params.touchpoint ? "Touchpoint" : "Stage"}: ${name}</h1>
     <${Filters} value=${filters} onChange=${(next) => go("drill", { ...next, ...about, interval })} />
     <section aria-label="Trend">
-      <h2>Trend by ${interval}
+      <h2>Trend by ${interval}${filters.from ? "" : interval === "day" ? ", last 60 days" : ", last 26 weeks"}
         <button type="button" class="link" onClick=${() => go("drill", { ...filters, ...about, interval: interval === "day" ? "week" : "day" })}>
           show by ${interval === "day" ? "week" : "day"}</button></h2>
       <${Loaded} state=${trends} what="Loading the trend">${() => (series.length

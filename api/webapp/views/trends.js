@@ -11,6 +11,16 @@ const Z = 2;
 const SD_FLOOR = 0.05;
 const MIN_SENTENCES = 5;
 
+// Without a start date the trend covers the last 26 weeks (or 60 days by day): a service years old would
+// otherwise send every week it ever saw.
+export function recent(filters, interval) {
+  if (filters.from) return {};
+  const start = new Date();
+  start.setUTCHours(0, 0, 0, 0);
+  start.setUTCDate(start.getUTCDate() - (interval === "day" ? 60 : 26 * 7));
+  return { date_from: start.toISOString().replace(".000Z", "Z") };
+}
+
 export function standOut(rows) {
   const marks = [];
   rows.forEach((row, i) => {
@@ -43,7 +53,7 @@ export function TrendsView({ params }) {
   const map = useMap();
   const filters = filtersOf(params);
   const interval = params.interval === "day" ? "day" : "week";
-  const state = useApi(`/v1/trends${qs({ ...apiFilters(filters), interval })}`);
+  const state = useApi(`/v1/trends${qs({ ...apiFilters(filters), ...recent(filters, interval), interval })}`);
   const data = useMemo(() => (state.data && map
     ? byStage(state.data.points, map.definition.stages.map((s) => s.id)) : null), [state.data, map]);
   const marks = useMemo(() => (data ? data.stages.flatMap((s) => standOut(data.rows[s]).map((m) => ({ ...m, stage: s }))) : []), [data]);
@@ -61,7 +71,7 @@ export function TrendsView({ params }) {
     })),
   }, [data, marks]);
   return html`<h1>Trends</h1>
-    <p class="lede">Net sentiment per stage by ${interval}; a pin marks a period whose negative share stands out
+    <p class="lede">Net sentiment per stage by ${interval}${filters.from ? "" : interval === "day" ? " over the last 60 days" : " over the last 26 weeks"}; a pin marks a period whose negative share stands out
       from the stage's other periods (the spike alerts' rule: ${Z} standard deviations, at least ${MIN_SENTENCES} sentences).</p>
     <${Filters} value=${filters} onChange=${(f) => go("trends", { ...f, interval })} />
     <p><button type="button" class="link" onClick=${() => go("trends", { ...filters, interval: interval === "day" ? "week" : "day" })}>
