@@ -5,7 +5,7 @@ DATASETS ?= ../shared/datasets
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test bench bench-service serve train lint
+.PHONY: setup demo test bench bench-service bench-webapp serve train lint
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ bench: setup
 bench-service: setup
 	@mkdir -p out
 	$(VENV)/bin/vocengine bench-service --json out/bench_service.json
+
+bench-webapp: setup
+	@mkdir -p out
+	$(PY) -m api.bench_webapp --json out/bench_webapp.json
 
 serve: setup
 	$(VENV)/bin/vocengine serve

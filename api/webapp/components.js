@@ -1,5 +1,5 @@
 // Shared pieces: data loading, charts (ECharts), filters, figures.
-import { html, useEffect, useMemo, useRef, useState } from "./vendor/htm-preact-standalone.module.js";
+import { html, useEffect, useMemo, useRef, useState } from "./preact.js";
 import { api, qs } from "./api.js";
 
 export const SENTIMENT_COLORS = { negative: "#c0392b", neutral: "#8c8c8c", positive: "#1e8449" };

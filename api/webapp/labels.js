@@ -1,6 +1,6 @@
 // Correcting labels in place: sentiment, emotions and touchpoint (or "none of these") of a sentence or a
 // whole comment, stored as a label with who and when (PUT .../labels).
-import { html, useState } from "./vendor/htm-preact-standalone.module.js";
+import { html, useState } from "./preact.js";
 import { api } from "./api.js";
 import { ErrorBox } from "./components.js";
 

@@ -1,5 +1,5 @@
 // The vocengine web app: sign in with an API key, then the views the key's scopes allow.
-import { html, render, useEffect, useState } from "./vendor/htm-preact-standalone.module.js";
+import { html, render, useEffect, useState } from "./preact.js";
 import { api, session } from "./api.js";
 import { ErrorBox, FILTER_NAMES } from "./components.js";
 import { JourneyView } from "./views/journey.js";

@@ -1,6 +1,6 @@
 // B2B accounts by health. An account is only as good as its worst contact: the page names that contact, shows
 // their comments, and says whether a contact may be asked for a review now.
-import { html, useState } from "../vendor/htm-preact-standalone.module.js";
+import { html, useState } from "../preact.js";
 import { api, qs } from "../api.js";
 import { ErrorBox, Filters, Loaded, apiFilters, net, pct, useApi, when } from "../components.js";
 import { filtersOf, go } from "../main.js";

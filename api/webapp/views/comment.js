@@ -1,5 +1,5 @@
 // One comment with all its sentences, their scores and touchpoints; label-scope keys correct them in place.
-import { html } from "../vendor/htm-preact-standalone.module.js";
+import { html } from "../preact.js";
 import { Loaded, scoresText, useApi, useMap, when } from "../components.js";
 import { CorrectForm } from "../labels.js";
 

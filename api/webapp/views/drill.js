@@ -1,6 +1,6 @@
 // Drill-down into a stage or a touchpoint: its trend by day or week, its emotions, and the comments behind
 // it with the sentence that put each one here highlighted.
-import { html, useEffect, useMemo, useState } from "../vendor/htm-preact-standalone.module.js";
+import { html, useEffect, useMemo, useState } from "../preact.js";
 import { api, qs } from "../api.js";
 import {
   Chart, ErrorBox, Filters, Highlighted, Loaded, SENTIMENT_COLORS, apiFilters, net, pct, scoresText, useApi, useMap,

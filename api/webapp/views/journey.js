@@ -1,6 +1,6 @@
 // The home page: the journey map, stages in journey order with their touchpoints, the curve of peaks and
 // valleys, per persona or personas side by side.
-import { html, useMemo } from "../vendor/htm-preact-standalone.module.js";
+import { html, useMemo } from "../preact.js";
 import { qs } from "../api.js";
 import {
   Chart, Filters, Loaded, MomentBadge, SENTIMENT_COLORS, SentimentBar, apiFilters, net, useApi, usePersonas,

@@ -1,6 +1,6 @@
 // Journey maps (admin): the versions with their re-assignment progress, and an editor that uploads or edits a
 // map; the service's validation errors are shown at the field they name.
-import { html, useEffect, useState } from "../vendor/htm-preact-standalone.module.js";
+import { html, useEffect, useState } from "../preact.js";
 import { api } from "../api.js";
 import { ErrorBox, Loaded, Progress, useApi, when } from "../components.js";
 

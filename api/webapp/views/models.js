@@ -1,6 +1,6 @@
 // Models (admin): versions with their gate reports, promote and rollback with a confirmation, rescoring
 // progress, and a training run started here that the worker runs as a background job.
-import { html, useEffect, useRef, useState } from "../vendor/htm-preact-standalone.module.js";
+import { html, useEffect, useRef, useState } from "../preact.js";
 import { api } from "../api.js";
 import { ErrorBox, Loaded, Progress, useApi, when } from "../components.js";
 

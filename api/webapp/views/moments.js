@@ -1,6 +1,6 @@
 // Defining moments: touchpoints ranked by impact (negative sentences), volume beside it, and the neutral
 // share as a risk of its own (customers who feel nothing where the map wants delight).
-import { html, useMemo } from "../vendor/htm-preact-standalone.module.js";
+import { html, useMemo } from "../preact.js";
 import { qs } from "../api.js";
 import { Chart, Filters, Loaded, SENTIMENT_COLORS, apiFilters, net, pct, useApi } from "../components.js";
 import { filtersOf, go } from "../main.js";

@@ -1,5 +1,5 @@
 // The labelling queue: the sentences the model is least sure of, one at a time, with keyboard shortcuts.
-import { html, useEffect, useLayoutEffect, useRef, useState } from "../vendor/htm-preact-standalone.module.js";
+import { html, useEffect, useLayoutEffect, useRef, useState } from "../preact.js";
 import { api, qs } from "../api.js";
 import { ErrorBox, Loaded, useApi, useMap } from "../components.js";
 

@@ -1,5 +1,5 @@
 // Trends per stage over time, with the periods that stand out marked.
-import { html, useMemo } from "../vendor/htm-preact-standalone.module.js";
+import { html, useMemo } from "../preact.js";
 import { qs } from "../api.js";
 import { Chart, Filters, Loaded, apiFilters, net, pct, useApi, useMap } from "../components.js";
 import { filtersOf, go } from "../main.js";
