@@ -143,6 +143,7 @@ def _record(receiver: str) -> None:
         "webhook": f"/v1/webhooks/{endpoint.id}",
         "deliveries": f"/v1/webhooks/{endpoint.id}/deliveries?limit=2",
         "key_me": "/v1/keys/me",
+        "keys": "/v1/keys",
         "responses_about": "/v1/responses?touchpoint=data_migration&limit=2",
     }
     server, api = start_server(url)

@@ -11,6 +11,7 @@ import { AccountsView, AccountView } from "./views/accounts.js";
 import { QueueView } from "./views/queue.js";
 import { ModelsView } from "./views/models.js";
 import { MapsView } from "./views/maps.js";
+import { KeysView } from "./views/keys.js";
 
 // path → [title, scope it needs, view, in the navigation]
 const ROUTES = {
@@ -21,6 +22,7 @@ const ROUTES = {
   queue: ["Label queue", "label", QueueView, true],
   models: ["Models", "admin", ModelsView, true],
   maps: ["Journey maps", "admin", MapsView, true],
+  keys: ["API keys", "admin", KeysView, true],
   drill: ["Drill-down", "read", DrillView, false],
   comment: ["Comment", "read", CommentView, false],
   account: ["Account", "read", AccountView, false],

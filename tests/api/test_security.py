@@ -43,6 +43,9 @@ ENDPOINTS = [
     ("POST", "/v1/models/train", "admin"),
     ("POST", "/v1/responses/requeue", "admin"),
     ("GET", "/v1/jobs", "admin"),
+    ("GET", "/v1/keys", "admin"),
+    ("POST", "/v1/keys", "admin"),
+    ("DELETE", "/v1/keys/0badc0de", "admin"),
     ("GET", "/v1/jobs/1", "admin"),
     ("POST", "/v1/alert-rules", "admin"),
     ("GET", "/v1/alert-rules", "admin"),
@@ -63,7 +66,7 @@ CONNECTORS = [("POST", f"/v1/connectors/{tool}") for tool in
 ANY_SCOPE = [("GET", "/v1/keys/me")]
 EXAMPLE_PATH_VALUES = {"{response_id}": "1", "{account_id}": "acme", "{contact_id}": "jane", "{index}": "0",
                        "{version_id}": "x", "{job_id}": "1", "{rule_id}": "1", "{endpoint_id}": "1",
-                       "{proposal_id}": "p1"}  # fmt: skip
+                       "{proposal_id}": "p1", "{prefix}": "0badc0de"}  # fmt: skip
 
 
 @pytest.fixture

@@ -402,7 +402,9 @@ def test_keyboard_reaches_every_control_on_the_journey_page(tab: Page, app_servi
     )
     assert missing == []
     # The focused control is visibly marked.
+    tab.page.focus("header nav a")
     tab.page.keyboard.press("Tab")
+    assert tab.page.evaluate("document.activeElement.tagName") == "A"
     outline = tab.page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
 
@@ -447,3 +449,49 @@ def test_promote_and_roll_back_ask_for_confirmation_first(tab: Page, app_service
     tab.page.locator("dialog[open] button.primary").click()
     tab.page.wait_for_selector(f'.version[data-version="{before}"] .status-active')
     assert api(app_service, key, "/v1/models")["active"]["id"] == before
+
+
+def test_admin_makes_a_key_in_the_app_and_revokes_it(browser: Any, tab: Page, app_service: Service):
+    tab.sign_in(app_service.key("admin"))
+    shown_stages(tab.page)
+    tab.go("#/keys")
+    tab.page.fill("form.key-create input[name=name]", "cx-reader")
+    tab.page.click("form.key-create button[type=submit]")
+    secret = tab.page.locator("input.secret").input_value()
+    assert secret.startswith("voc_")
+    prefix = secret.split("_")[1]
+    tab.page.wait_for_selector(f'tr[data-key="{prefix}"]')
+    tab.shot("keys")
+    reader = Page(browser, app_service.url)
+    try:
+        reader.sign_in(secret)
+        shown_stages(reader.page)
+        assert "API keys" not in reader.page.inner_text("header nav")
+    finally:
+        reader.close()
+    tab.page.locator(f'tr[data-key="{prefix}"] button').click()
+    tab.page.locator("dialog[open] button.primary").click()
+    tab.page.wait_for_selector(f'tr[data-key="{prefix}"] td:has-text("revoked")')
+    with httpx.Client(base_url=app_service.url, headers={"X-API-Key": secret}) as client:
+        assert client.get("/v1/journey").status_code == 401
+
+
+def test_the_last_admin_key_cannot_be_revoked_through_the_api(service):
+    from vocengine.usecases.keys import list_keys
+
+    for record in list_keys(service.runtime):  # start from no active admin key but the one made here
+        if "admin" in record.scopes:
+            from vocengine.usecases.keys import revoke_key
+
+            revoke_key(service.runtime, record.prefix)
+    key = service.key("admin")
+    with service.client() as client:
+        client.headers["X-API-Key"] = key
+        reply = client.delete(f"/v1/keys/{key.split('_')[1]}")
+        assert reply.status_code == 409 and "last active admin key" in reply.json()["error"]["message"]
+        other = client.post("/v1/keys", json={"name": "second admin", "scopes": ["admin"]}).json()
+        assert client.delete(f"/v1/keys/{key.split('_')[1]}").status_code == 200
+        assert client.get("/v1/keys/me").status_code == 401  # revoked: refused from now on
+        client.headers["X-API-Key"] = other["key"]
+        assert client.get("/v1/keys").json()[-1]["name"] == "second admin"
+        assert client.post("/v1/keys", json={"scopes": ["root"]}).status_code == 422

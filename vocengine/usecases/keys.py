@@ -22,11 +22,23 @@ def list_keys(runtime: Runtime) -> list[ApiKey]:
         return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))).all())
 
 
-def revoke_key(runtime: Runtime, prefix: str) -> ApiKey:
+class LastAdminKey(Exception):
+    """Revoking it would leave no way in as an admin but the command line."""
+
+
+def revoke_key(runtime: Runtime, prefix: str, *, keep_an_admin: bool = False) -> ApiKey:
+    """Revoke the key with `prefix`. With `keep_an_admin` (the API), the last active admin key is refused:
+    an operator at the terminal may still do it, a browser session should not lock everyone out."""
     with Session(runtime.engine, expire_on_commit=False) as session:
         found = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
         if found is None:
             raise LookupError(f"no key with prefix {prefix}")
+        if found.revoked_at is not None:
+            return found
+        if keep_an_admin and "admin" in found.scopes.split(","):
+            admins = session.exec(select(ApiKey).where(col(ApiKey.revoked_at).is_(None))).all()
+            if sum("admin" in k.scopes.split(",") for k in admins) <= 1:
+                raise LastAdminKey(f"key {prefix} is the last active admin key; make another admin key first")
         found.revoked_at = utcnow()
         session.add(found)
         session.commit()
