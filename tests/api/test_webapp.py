@@ -495,3 +495,26 @@ def test_the_last_admin_key_cannot_be_revoked_through_the_api(service):
         client.headers["X-API-Key"] = other["key"]
         assert client.get("/v1/keys").json()[-1]["name"] == "second admin"
         assert client.post("/v1/keys", json={"scopes": ["root"]}).status_code == 422
+
+
+def test_every_page_says_so_on_an_empty_database(browser: Any, default_analyzer: Any, tmp_path: Path):
+    from vocengine.runtime import Runtime
+    from vocengine.settings import Settings
+
+    runtime = Runtime(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"), analyzer=default_analyzer)
+    service, stop = serve(runtime)
+    page = Page(browser, service.url)
+    try:
+        page.sign_in(service.key("admin"))
+        page.page.wait_for_selector(".journey .notice")
+        assert "No scored sentences" in page.page.inner_text(".journey .notice")
+        page.shot("journey-empty")
+        for route, text in [("#/moments", "No touchpoint has scored sentences"), ("#/trends", "No dated, scored sentences"),
+                            ("#/accounts", "No account has comments"), ("#/queue", "Nothing to label"),
+                            ("#/drill?touchpoint=kickoff", "No comments here")]:  # fmt: skip
+            page.go(route)
+            page.page.wait_for_selector(f"main :text('{text}')")
+    finally:
+        page.close()
+        stop()
+    assert page.problems == []

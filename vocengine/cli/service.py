@@ -52,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime = _util.runtime(trainer=True)
     show_first_admin_key(runtime)
     print(f"database: {_util.safe_url(runtime.settings.resolved_database_url())}", flush=True)
+    print(f"web app: http://{args.host}:{args.port}/ (sign in with an API key); API documents: /docs", flush=True)
     build_server(create_app(runtime), runtime.settings, host=args.host, port=args.port, log_level="info").run()
     return 0
 
