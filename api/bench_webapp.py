@@ -12,7 +12,6 @@ columns, as `vocengine serve` does at start.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import shutil
 import statistics
@@ -38,8 +37,8 @@ PAGES = {
 
 def seed(url: str, comments: int) -> str:
     """The bundled sample stored and scored by the default models, then copied to `comments` comments; an admin key."""
+    from api.examples import sample_responses
     from vocengine.bench_service import fill_to
-    from vocengine.ingest import ResponseCreate
     from vocengine.runtime import Runtime
     from vocengine.settings import Settings
     from vocengine.usecases.keys import create_key
@@ -47,20 +46,7 @@ def seed(url: str, comments: int) -> str:
     from vocengine.worker import ScoringWorker
 
     runtime = Runtime(Settings(database_url=url, embedded_worker=False))
-    with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["text"].strip()]
-    items = [
-        ResponseCreate(
-            source=r["source"],
-            external_id=r["id"],
-            text=r["text"],
-            channel=r["channel"] or None,
-            persona=r["persona"] or None,
-            account_id=r["account_id"] or None,
-            submitted_at=r["submitted_at"] or None,
-        )  # fmt: skip
-        for r in rows
-    ]
+    items = sample_responses()
     store_responses(runtime, items)
     ScoringWorker(runtime, "bench-webapp").drain()
     fill_to(runtime.engine, comments)

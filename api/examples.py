@@ -73,15 +73,36 @@ def main() -> None:
         _record(receiver)
 
 
-def _record(receiver: str) -> None:
+def sample_responses() -> list[Any]:
+    """The bundled sample as a survey tool would push it: each account's comments spread over three contacts,
+    the sample's deliberately bad rows (empty text, ...) left out. The examples, the web app's browser tests
+    and its benchmark store these."""
     import csv
 
-    import httpx
     from pydantic import ValidationError
+
+    from vocengine.ingest import ResponseCreate
+
+    with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    items = []
+    for i, row in enumerate(rows):
+        try:
+            items.append(ResponseCreate(
+                source=row["source"], external_id=row["id"], text=row["text"], channel=row["channel"] or None,
+                persona=row["persona"] or None, account_id=row["account_id"] or None,
+                contact_id=f"contact-{i % 3}" if row["account_id"] else None, submitted_at=row["submitted_at"] or None,
+            ))  # fmt: skip
+        except ValidationError:
+            continue
+    return items
+
+
+def _record(receiver: str) -> None:
+    import httpx
 
     from vocengine.alerts.rules import RuleSpec
     from vocengine.bench_service import start_server
-    from vocengine.ingest import ResponseCreate
     from vocengine.journey.maps import load_journey_map
     from vocengine.runtime import Runtime
     from vocengine.settings import Settings
@@ -94,25 +115,7 @@ def _record(receiver: str) -> None:
     url = f"sqlite:///{folder}/examples.db"
     # The receiver of the example webhook listens on loopback, which webhook URLs may not reach by default.
     runtime = Runtime(Settings(database_url=url, webhook_allow_loopback=True))
-    with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    items = []
-    for i, row in enumerate(rows):
-        try:
-            items.append(
-                ResponseCreate(
-                    source=row["source"],
-                    external_id=row["id"],
-                    text=row["text"],
-                    channel=row["channel"] or None,
-                    persona=row["persona"] or None,
-                    account_id=row["account_id"] or None,
-                    contact_id=f"contact-{i % 3}" if row["account_id"] else None,
-                    submitted_at=row["submitted_at"] or None,
-                )  # fmt: skip
-            )
-        except ValidationError:
-            continue  # the sample holds bad rows on purpose (empty text, ...): the examples skip them
+    items = sample_responses()
     # A rule and a webhook before scoring, so that scoring fires alerts and the worker delivers them.
     rule = {"kind": "response_match", "sentiment": "negative", "emotions": ["anger", "annoyance", "disappointment"]}
     create_rule(runtime, RuleSpec.model_validate({"name": "Angry customers", "condition": rule}))
@@ -120,7 +123,7 @@ def _record(receiver: str) -> None:
     store_responses(runtime, items)
     ScoringWorker(runtime, "examples").drain()
     key, _ = create_key(runtime, ["admin"])
-    account = next(row["account_id"] for row in rows if row["account_id"])
+    account = next(item.account_id for item in items if item.account_id)
     paths = {
         "emotions": "/v1/emotions?group_by=stage,persona",
         "journey": "/v1/journey",

@@ -5,7 +5,6 @@ Each page's screenshot is saved under out/webapp/ (when out/ exists), for the RE
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterator
@@ -23,26 +22,12 @@ SHOTS = PROJECT / "out" / "webapp"
 
 
 def seed(runtime: Any) -> None:
-    """The bundled sample as a survey tool would push it, each account's comments spread over three contacts."""
-    from pydantic import ValidationError
-
-    from vocengine.ingest import ResponseCreate
+    """The bundled sample as a survey tool would push it, scored by the default models."""
+    from api.examples import sample_responses
     from vocengine.usecases.responses import store_responses
     from vocengine.worker import ScoringWorker
 
-    with (PROJECT / "examples" / "feedback_sample.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    items = []
-    for i, row in enumerate(rows):
-        try:
-            items.append(ResponseCreate(
-                source=row["source"], external_id=row["id"], text=row["text"], channel=row["channel"] or None,
-                persona=row["persona"] or None, account_id=row["account_id"] or None,
-                contact_id=f"contact-{i % 3}" if row["account_id"] else None, submitted_at=row["submitted_at"] or None,
-            ))  # fmt: skip
-        except ValidationError:
-            continue  # the sample holds bad rows on purpose
-    store_responses(runtime, items)
+    store_responses(runtime, sample_responses())
     ScoringWorker(runtime, "webapp-seed").drain()
 
 
