@@ -20,6 +20,34 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
+CUSTOMER_SOURCES = {
+    "hu_liu",
+    "semeval14_restaurants",
+    "semeval16_restaurants",
+    "semeval16_laptops",
+    "womens_ecommerce",
+    "blitzer",
+    "sst5",
+}
+
+
+def _customer_lines(report: dict) -> list[str]:
+    sources = report.get("train_sources", {})
+    if not CUSTOMER_SOURCES & set(sources):
+        return []
+    cap = report["settings"].get("customer_cap")
+    return [
+        "- **Customer-domain review sentiment** (`training/customer_data.py`): the train parts that "
+        "`training.benchmark` leaves to its probes, split by the benchmark's own loaders: Hu & Liu sentences "
+        "(folds 0-7), SemEval-2014 restaurants and SemEval-2016 restaurants and laptops train sentences whose "
+        "aspects share one polarity, Women's e-commerce and Blitzer reviews (folds 0-7; stars 1-2 / 3 / 4-5), "
+        "SST-5 train (0-1 / 2 / 3-4). Any text equal to a benchmark test text (any set, lower-cased) is dropped, "
+        "and duplicates across sets are kept once"
+        + (f"; at most {cap:,} per set, a seeded sample." if cap else ".")
+        + " Research-only licences for several of these (../shared/datasets/README.md).",
+    ]
+
+
 def render(model_dir: Path) -> str:
     config = json.loads((model_dir / "config.json").read_text())
     report = json.loads((model_dir / "training_report.json").read_text())
@@ -56,7 +84,13 @@ def render(model_dir: Path) -> str:
         "sentences with a sentiment label, written and labelled by the project team, half of the opinionated ones "
         'stating a fact rather than a feeling ("I had to reopen the ticket three times"). Tweets and Reddit carry '
         f"sentiment in explicit words; customers often do not. Repeated {s.get('feedback_repeats', 1)} times in the mix.",
-        f"- Training examples in all: {report['train_examples']:,}.",
+        *_customer_lines(report),
+        f"- Training examples in all: {report['train_examples']:,}"
+        + (
+            " (" + ", ".join(f"{k} {v:,}" for k, v in report["train_sources"].items()) + ")."
+            if report.get("train_sources")
+            else "."
+        ),
         "",
         "## Method",
         f"AdamW, {s['epochs']:g} epochs, batch {s['batch_size']}, learning rate {s['encoder_lr']:g} for the encoder and "

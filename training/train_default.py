@@ -17,6 +17,7 @@ import logging
 import math
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
+from training.customer_data import customer_sentiment
 from training.datasets import DEFAULT_DATASET_DIR, Example, Splits, load_all
 from training.metrics import f1_per_label, macro_f1_multiclass, tune_thresholds
 from vocengine.model.artifact import ModelConfig, build_network, encode_base, save_model
@@ -52,6 +54,11 @@ class TrainSettings:
     limit: int | None = None  # cap on training examples, for smoke runs
     # The in-domain feedback set is small next to 54k tweets and comments: repeat it so it is heard.
     feedback_repeats: int = 5
+    # Customer-domain review sentiment (training.customer_data): the train parts the benchmark leaves to its
+    # probes. None = every example; a cap keeps the large review sets (Women's e-commerce: 16k) from drowning
+    # the rest.
+    customer: bool = True
+    customer_cap: int | None = 5000
 
 
 def seed_everything(seed: int) -> None:
@@ -262,13 +269,26 @@ def main(argv: list[str] | None = None) -> None:
         default=TrainSettings.feedback_repeats,
         help="copies of the feedback set in the mix",
     )
+    parser.add_argument(
+        "--customer-cap",
+        type=int,
+        default=TrainSettings.customer_cap,
+        help="at most this many examples per customer-domain set (0: leave the customer-domain sets out)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="train on at most this many examples (smoke runs)")
     parser.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most this many examples per split")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(max(1, torch.get_num_threads()))
 
-    cfg = TrainSettings(epochs=args.epochs, seed=args.seed, limit=args.limit, feedback_repeats=args.feedback_repeats)
+    cfg = TrainSettings(
+        epochs=args.epochs,
+        seed=args.seed,
+        limit=args.limit,
+        feedback_repeats=args.feedback_repeats,
+        customer=args.customer_cap != 0,
+        customer_cap=args.customer_cap or None,
+    )
     seed_everything(cfg.seed)
     base_path = resolve_base_model_path(args.base_model)
     data = load_all(args.dataset_dir)
@@ -277,17 +297,21 @@ def main(argv: list[str] | None = None) -> None:
             splits.dev, splits.test = splits.dev[: args.eval_limit], splits.test[: args.eval_limit]
 
     started = time.time()
-    large, feedback = data["goemotions"].train + data["tweets"].train, data["feedback"].train
-    examples = large + feedback * cfg.feedback_repeats
-    # Cached per corpus, so adding a small corpus does not re-embed the large ones.
-    feedback_teacher = teacher_embeddings([e.text for e in feedback], base_path, args.cache_dir)
-    teacher = torch.cat(
-        [teacher_embeddings([e.text for e in large], base_path, args.cache_dir)]
-        + [feedback_teacher] * cfg.feedback_repeats
-    )
+    sources: dict[str, list[Example]] = {
+        "goemotions": data["goemotions"].train,
+        "tweets": data["tweets"].train,
+        "feedback": data["feedback"].train * cfg.feedback_repeats,
+    }
+    if cfg.customer:
+        sources |= customer_sentiment(args.dataset_dir, cfg.customer_cap, cfg.seed)
+    examples = [e for rows in sources.values() for e in rows]
     if cfg.limit:
         keep = random.Random(cfg.seed).sample(range(len(examples)), min(cfg.limit, len(examples)))
-        examples, teacher = [examples[i] for i in keep], teacher[keep]
+        examples = [examples[i] for i in keep]
+    # Distillation targets for the distinct texts only (the feedback set is repeated), cached per text list.
+    distinct = sorted({e.text for e in examples})
+    row_of = {t: i for i, t in enumerate(distinct)}
+    teacher = teacher_embeddings(distinct, base_path, args.cache_dir)[[row_of[e.text] for e in examples]]
     tokenizer = AutoTokenizer.from_pretrained(str(base_path))
     network = build_network(base_path, n_labels=(len(EMOTION_LABELS), len(EKMAN_LABELS), len(SENTIMENT_LABELS)))
     train(network, tokenizer, examples, teacher, cfg)
@@ -310,7 +334,13 @@ def main(argv: list[str] | None = None) -> None:
         metrics=metrics,
     )
     save_model(network, config, args.out)
-    report = {"settings": cfg.__dict__, "train_examples": len(examples), "metrics": metrics, **details}
+    report = {
+        "settings": cfg.__dict__,
+        "train_examples": len(examples),
+        "train_sources": dict(Counter(e.source for e in examples)),
+        "metrics": metrics,
+        **details,
+    }
     (args.out / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
     log.info("saved %s", args.out)
 
