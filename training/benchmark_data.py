@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from training.datasets import load_feedback_sentiment, load_goemotions, load_tweet_sentiment
 from training.evaluate_feedback import CHECK_FILE
@@ -25,6 +26,9 @@ NEG, NEU, POS = (SENTIMENT_LABELS.index(x) for x in ("negative", "neutral", "pos
 TEST_FOLD = 9
 TRAIN_FOLDS = range(8)
 POLARITY = {"negative": NEG, "neutral": NEU, "positive": POS}
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,7 +61,7 @@ def stable_fold(key: str) -> int:
     return int(hashlib.md5(key.encode("utf-8")).hexdigest(), 16) % 10
 
 
-def capped(rows: list, cap: int | None, seed: int, salt: str) -> list:
+def capped(rows: list[T], cap: int | None, seed: int, salt: str) -> list[T]:
     """A seeded sample of at most `cap` rows, in their original order (the same sample every run)."""
     if cap is None or len(rows) <= cap:
         return rows
@@ -70,7 +74,7 @@ def _csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _jsonl(path: Path) -> list[dict]:
+def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -100,7 +104,7 @@ def hu_liu(root: Path) -> SentimentSet:
     )
 
 
-def _absa_sentence(categories: Iterable[dict]) -> int | None:
+def _absa_sentence(categories: Iterable[dict[str, Any]]) -> int | None:
     """The polarity shared by every aspect category of a sentence, or None (mixed, conflict, no aspect)."""
     polarities = {c["polarity"] for c in categories}
     if len(polarities) != 1:
@@ -262,7 +266,7 @@ def sentiment_sets(root: Path) -> list[SentimentSet]:
     ]
 
 
-def goemotions(root: Path) -> dict[str, list]:
+def goemotions(root: Path) -> dict[str, list[Any]]:
     return {split: load_goemotions(root, split) for split in ("train", "dev", "test")}
 
 
@@ -333,7 +337,8 @@ def hwu64(root: Path, min_train: int) -> LabelSet:
 
 def nlupp_hotels(root: Path, min_train: int) -> LabelSet:
     intents = {r["intent"]: r for r in _csv(root / "nlupp" / "intents.csv") if "hotels" in r["domain"].split("|")}
-    train, test = [], []
+    train: list[tuple[str, str]] = []
+    test: list[tuple[str, str]] = []
     for row in _jsonl(root / "nlupp" / "hotels.jsonl"):
         own = [i for i in row["intents"] if i in intents]
         if len(own) != 1:
