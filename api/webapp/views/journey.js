@@ -8,6 +8,7 @@ import {
 import { filtersOf, go } from "../main.js";
 
 function curveOption(report) {
+  const narrow = window.innerWidth < 700;
   // A stage too thin to judge gets no point on the curve (a gap), not a confident one.
   const judged = (s) => s.sentences > 0 && s.defining_moment !== null;
   const bar = (label) => ({
@@ -18,8 +19,12 @@ function curveOption(report) {
   return {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
-    grid: { left: 48, right: 48, top: 36, bottom: 56 },
-    xAxis: { type: "category", data: report.stages.map((s) => s.name), axisLabel: { interval: 0, rotate: report.stages.length > 5 ? 20 : 0 } },
+    // On a narrow screen the stage names slant more and the legend gets a row of its own above the axes.
+    grid: { left: 48, right: 48, top: narrow ? 56 : 40, bottom: narrow ? 84 : 56 },
+    xAxis: {
+      type: "category", data: report.stages.map((s) => s.name),
+      axisLabel: { interval: 0, rotate: narrow ? 45 : report.stages.length > 5 ? 20 : 0 },
+    },
     yAxis: [
       { type: "value", name: "% of sentences", max: 100, min: 0 },
       { type: "value", name: "net", min: -100, max: 100 },
