@@ -1,7 +1,7 @@
 """The web app served at `/`: driven in a real Chromium against a real `vocengine serve` app on a loopback port,
 on a SQLite database seeded with the bundled sample and scored by the default models.
 
-Each page's screenshot is saved under out/webapp/ (when out/ exists), for the README and for review."""
+Each page's screenshot is saved under out/webapp/, for the README and for review."""
 
 from __future__ import annotations
 
@@ -79,9 +79,8 @@ class Page:
         self.page.evaluate("route => { location.hash = route }", route)
 
     def shot(self, name: str) -> None:
-        if SHOTS.parent.is_dir():
-            SHOTS.mkdir(exist_ok=True)
-            self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        SHOTS.mkdir(parents=True, exist_ok=True)  # out/ is ignored by git
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def expected(self, status: int) -> None:
         """The browser logs every 4xx answer as a console error; drop those of a refusal the test asked for."""
