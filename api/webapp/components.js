@@ -103,9 +103,30 @@ function nextDay(day) {
   return d.toISOString().replace(".000Z", "Z");
 }
 
+// The values a filter offers (sources, channels, personas), asked once a minute at most: every view's filter
+// bar and the persona comparison want the same lists.
+const GROUP_VALUES = new Map();
+const GROUP_VALUES_MS = 60_000;
+
+function groupValues(group) {
+  const cached = GROUP_VALUES.get(group);
+  if (cached && Date.now() - cached.at < GROUP_VALUES_MS) return cached.values;
+  const values = api(`/v1/emotions${qs({ group_by: group })}`).then(
+    (report) => report.groups.map((g) => g.key[group]).filter((v) => v !== null).sort(),
+    (error) => { GROUP_VALUES.delete(group); throw error; },
+  );
+  GROUP_VALUES.set(group, { at: Date.now(), values });
+  return values;
+}
+
 function useGroups(group) {
-  const state = useApi(`/v1/emotions${qs({ group_by: group })}`);
-  return state.data ? state.data.groups.map((g) => g.key[group]).filter((v) => v !== null).sort() : [];
+  const [values, setValues] = useState([]);
+  useEffect(() => {
+    let live = true;
+    groupValues(group).then((v) => live && setValues(v), () => live && setValues([]));
+    return () => { live = false; };
+  }, [group]);
+  return values;
 }
 
 export function Filters({ value, onChange, persona = true }) {
@@ -190,4 +211,10 @@ export function Highlighted({ text, sentences }) {
 export function scoresText(s) {
   const scores = s.scores || (s.sentiment && s.sentiment.scores) || {};
   return Object.entries(scores).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+}
+
+// A response without a sentiment: still queued or failed, or scored but not read (the models read English).
+export function statusText(r) {
+  if (r.status === "done") return `not scored${r.language ? ` (language ${r.language})` : ""}`;
+  return r.status;
 }

@@ -1,6 +1,6 @@
 // One comment with all its sentences, their scores and touchpoints; label-scope keys correct them in place.
 import { html } from "../preact.js";
-import { Loaded, scoresText, useApi, useMap, when } from "../components.js";
+import { Loaded, scoresText, statusText, useApi, useMap, when } from "../components.js";
 import { CorrectForm } from "../labels.js";
 
 export function CommentView({ params, me }) {
@@ -19,8 +19,8 @@ export function CommentView({ params, me }) {
           <dt>When</dt><dd>${when(r.submitted_at || r.received_at)}</dd>
           <dt>Persona</dt><dd>${r.persona || "–"}</dd>
           <dt>Account</dt><dd>${r.account_id ? html`<a href=${`#/account?id=${encodeURIComponent(r.account_id)}`}>${r.account_id}</a>` : "–"}${r.contact_id ? ` / ${r.contact_id}` : ""}</dd>
-          <dt>Sentiment</dt><dd>${r.sentiment || r.status}${a && a.sentiment ? ` (${scoresText(a)})` : ""}</dd>
-          <dt>Emotions</dt><dd>${a && a.top_emotions ? a.top_emotions.join(", ") : "–"}</dd>
+          <dt>Sentiment</dt><dd>${r.sentiment || statusText(r)}${a && a.sentiment ? ` (${scoresText(a)})` : ""}</dd>
+          <dt>Emotions</dt><dd>${a && a.top_emotions && a.top_emotions.length ? a.top_emotions.join(", ") : "–"}</dd>
         </dl>
         ${!a ? html`<p class="notice">Not scored yet (${r.status}).</p>` : html`
           <h2>Sentences</h2>

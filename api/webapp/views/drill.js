@@ -3,7 +3,8 @@
 import { html, useEffect, useMemo, useState } from "../preact.js";
 import { api, qs } from "../api.js";
 import {
-  Chart, ErrorBox, Filters, Highlighted, Loaded, SENTIMENT_COLORS, apiFilters, net, pct, scoresText, useApi, useMap,
+  Chart, ErrorBox, Filters, Highlighted, Loaded, SENTIMENT_COLORS, apiFilters, net, pct, scoresText, statusText,
+  useApi, useMap,
 } from "../components.js";
 import { filtersOf, go } from "../main.js";
 import { recent } from "./trends.js";
@@ -53,7 +54,7 @@ export function CommentCard({ item }) {
   return html`<li class="comment" data-response=${item.id}>
     <p class="text"><${Highlighted} text=${item.text} sentences=${item.about || []} /></p>
     <p class="meta">
-      <span class=${`sentiment sentiment-${item.sentiment}`}>${item.sentiment || item.status}</span>
+      <span class=${`sentiment sentiment-${item.sentiment}`}>${item.sentiment || statusText(item)}</span>
       ${(item.about || []).map((s) => html` <span class="score">“${s.text.slice(0, 40)}${s.text.length > 40 ? "…" : ""}”: ${s.sentiment}
         (${scoresText(s)}), touchpoint ${s.touchpoint || "none"} ${s.touchpoint_score === null ? "" : s.touchpoint_score.toFixed(2)}</span>`)}
       · ${item.source}${item.persona ? ` · ${item.persona}` : ""}${item.account_id ? ` · ${item.account_id}` : ""}
